@@ -1,0 +1,48 @@
+import type { Action } from '../define.js';
+import { formatAge, formatTime } from '../presentation.js';
+import { withApp } from '../run.js';
+import { ExitCode } from '../../errors.js';
+
+export const status: Action = async (env, _args, opts) => {
+  const { pres } = env;
+  const { getStatus } = await import('../../app/status.js');
+  const report = await withApp(env, getStatus);
+  if (pres.json) {
+    pres.outJson(report);
+  } else {
+    const db = report.database;
+    pres.out(
+      `database: ${db.kind === 'embedded' ? `embedded (PGlite) at ${db.location}` : `server ${db.location}`}, ` +
+        `schema version ${db.schemaVersion}${db.schemaVersion < db.latestVersion ? ` (latest ${db.latestVersion})` : ''}`,
+    );
+    pres.out();
+    pres.out(
+      pres.table(
+        ['dealership', 'enabled', 'active rows', 'imported at', 'age', 'vin log', 'last order'],
+        report.dealerships.map((d) => [
+          d.stale ? pres.c.yellow(d.name) : d.name,
+          d.enabled ? 'yes' : 'no',
+          d.activeRows,
+          formatTime(d.importedAt),
+          d.stale ? pres.c.yellow(`${formatAge(d.ageHours)} STALE`) : formatAge(d.ageHours),
+          d.vinLogSize,
+          d.lastOrderId ? `#${d.lastOrderId} ${formatTime(d.lastOrderAt)}` : '',
+        ]),
+        { align: ['left', 'left', 'right', 'left', 'left', 'right', 'left'] },
+      ),
+    );
+    const t = report.totals;
+    pres.out();
+    pres.out(
+      `${t.dealerships} dealerships (${t.enabled} enabled), ${t.activeRows} active rows, ${t.vinLog} VIN-log entries, ` +
+        `${t.stale} stale (older than ${report.staleHours}h or never imported)`,
+    );
+  }
+  if (opts.check && report.totals.stale > 0) {
+    pres.error(`${report.totals.stale} enabled dealership(s) are stale`, [
+      'Run `silverfox scrape --all` or `silverfox import FILE` to refresh them.',
+    ]);
+    return ExitCode.error;
+  }
+  return ExitCode.ok;
+};

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { collect, examples, lazy } from '../define.js';
+
+const changeOptions = (c: Command) =>
+  c
+    .option('--url <url>', 'site URL (`none` to clear)')
+    .option('--platform <platform>', 'website platform (dealer.com, algolia, dealeron, ...)')
+    .option('--enable', 'include it in --all runs')
+    .option('--disable', 'leave it out of --all runs')
+    .option('--add-alias <alias>', 'another spelling seen in feeds (repeatable)', collect)
+    .option('--remove-alias <alias>', 'forget a spelling (repeatable)', collect)
+    .option(
+      '--setting <key=value>',
+      'a setting, e.g. min_price=5000, vehicle_types=new,used, min_year=none (repeatable)',
+      collect,
+    );
+
+export function register(program: Command): void {
+  const dealers = program
+    .command('dealers')
+    .description('the dealership registry (scrapers/*.json): list, show, add, set, remove, sync')
+    .addHelpText('after', examples(['silverfox dealers list', 'silverfox dealers show "columbia honda"']));
+  dealers
+    .command('list')
+    .description('every dealership with platform, URL and whether it is enabled')
+    .addHelpText('after', examples(['silverfox dealers list', 'silverfox dealers list --json']))
+    .action(lazy(async () => (await import('../commands/dealers.js')).list));
+  dealers
+    .command('show')
+    .argument('<name>', 'name, slug or alias (any case)')
+    .description('one dealership: aliases, platform, URL and every setting with its value')
+    .addHelpText('after', examples(['silverfox dealers show bmw_of_west_st_louis']))
+    .action(lazy(async () => (await import('../commands/dealers.js')).show));
+  changeOptions(
+    dealers
+      .command('add')
+      .argument('<name>', 'display name, e.g. "Example Motors"')
+      .description('add a dealership to the registry')
+      .addHelpText(
+        'after',
+        examples(['silverfox dealers add "Example Motors" --platform dealeron --url https://example.com']),
+      ),
+  ).action(lazy(async () => (await import('../commands/dealers.js')).add));
+  changeOptions(
+    dealers
+      .command('set')
+      .argument('<name>', 'name, slug or alias')
+      .description('change a dealership: URL, platform, aliases, settings')
+      .addHelpText(
+        'after',
+        examples([
+          'silverfox dealers set "Columbia Honda" --url http://127.0.0.1:8080',
+          'silverfox dealers set "Spirit Lexus" --setting template=flyout --setting vehicle_types=new',
+          'silverfox dealers set "Spirit Lexus" --setting min_price=none',
+        ]),
+      ),
+  ).action(lazy(async () => (await import('../commands/dealers.js')).set));
+  dealers
+    .command('remove')
+    .argument('<name>', 'name, slug or alias')
+    .description('remove from the registry (its orders and VIN log stay; it is disabled)')
+    .addHelpText('after', examples(['silverfox dealers remove "Example Motors" --yes']))
+    .action(lazy(async () => (await import('../commands/dealers.js')).remove));
+  dealers
+    .command('sync')
+    .description('load the registry into the database (also done automatically when it changed)')
+    .addHelpText('after', examples(['silverfox dealers sync']))
+    .action(lazy(async () => (await import('../commands/dealers.js')).sync));
+}

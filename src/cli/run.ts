@@ -1,0 +1,54 @@
+/** What every command action shares: flags -> config -> presentation -> context, and error reporting. */
+import type { Command } from 'commander';
+import { resolveConfig, type Config } from '../config.js';
+import type { AppContext } from '../app/context.js';
+import { ExitCode, SilverfoxError } from '../errors.js';
+import { Presentation, type GlobalFlags } from './presentation.js';
+
+export interface CommandEnv {
+  flags: GlobalFlags;
+  pres: Presentation;
+  config: Readonly<Config>;
+}
+
+/** Config flags that the global `--db` option sets. */
+export function dbFlag(db: string | undefined): Partial<Record<'databaseUrl' | 'dataDir', string>> {
+  if (db === undefined) return {};
+  if (/^postgres(ql)?:\/\//i.test(db)) return { databaseUrl: db };
+  // A path means the embedded database, even when DATABASE_URL is set.
+  return { databaseUrl: '', dataDir: db };
+}
+
+/** Builds the environment of a command from its (global) options. */
+export function commandEnv(cmd: Command, extraFlags: Partial<Record<string, unknown>> = {}): CommandEnv {
+  const flags = cmd.optsWithGlobals<GlobalFlags & Record<string, unknown>>();
+  const pres = new Presentation(flags);
+  const config = resolveConfig({ flags: { ...dbFlag(flags.db), ...extraFlags } });
+  return { flags, pres, config };
+}
+
+/** Opens the app context (lazily importing the database code), runs `fn`, closes. */
+export async function withApp<T>(env: CommandEnv, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const { withContext } = await import('../app/context.js');
+  return withContext(env.config, fn);
+}
+
+/** Prints an error for the operator and returns the exit code to use. */
+export function reportError(err: unknown, pres: Presentation): number {
+  if (err instanceof SilverfoxError) {
+    pres.error(err.message, err.hints);
+    if (pres.verbose && err.cause) pres.debug(String((err.cause as Error).stack ?? err.cause));
+    return err.exitCode;
+  }
+  if ((err as { name?: string }).name === 'ExitPromptError') {
+    pres.error('cancelled');
+    return ExitCode.error;
+  }
+  // Unknown errors are bugs: say so and show the stack.
+  const e = err as Error;
+  pres.error(`internal error (this is a bug in silverfox): ${e?.message ?? String(err)}`, [
+    'Please report it with the command you ran and the stack below.',
+  ]);
+  process.stderr.write(`${e?.stack ?? ''}\n`);
+  return ExitCode.error;
+}

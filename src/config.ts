@@ -1,0 +1,155 @@
+/**
+ * Configuration from one schema. Precedence: flags > environment > `.env` in the working
+ * directory > defaults. Resolved once at start-up into a frozen object and passed down; this is
+ * the only module that reads process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { packageRoot } from './paths.js';
+
+interface SettingSpec {
+  env: string;
+  description: string;
+  schema: z.ZodType;
+}
+
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** Every setting: its environment variable, what it does, its type and default. */
+export const settings = {
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL server URL (postgres://user:pass@host:5432/db). Empty: the embedded database.',
+    schema: z.string().optional(),
+  },
+  dataDir: {
+    env: 'SILVERFOX_DATA_DIR',
+    description: 'Folder of the embedded (PGlite) database.',
+    schema: z.string().min(1).default('./data'),
+  },
+  ordersDir: {
+    env: 'SILVERFOX_ORDERS_DIR',
+    description: 'Folder where order folders are written.',
+    schema: z.string().min(1).default('./orders'),
+  },
+  logDir: {
+    env: 'SILVERFOX_LOG_DIR',
+    description: 'Folder for run logs (JSON lines) and import reports.',
+    schema: z.string().min(1).default('./logs'),
+  },
+  registryDir: {
+    env: 'SILVERFOX_REGISTRY_DIR',
+    description: 'Folder of the dealership registry (one JSON file per dealership).',
+    schema: z.string().optional(),
+  },
+  chromiumPath: {
+    env: 'CHROMIUM_PATH',
+    description: 'Chromium executable used by scrape and PDF.',
+    schema: z.string().min(1).default('/usr/bin/chromium'),
+  },
+  concurrency: {
+    env: 'SILVERFOX_CONCURRENCY',
+    description: 'Dealerships (or pages) worked on at once.',
+    schema: positiveInt(4),
+  },
+  dbConnectTimeoutMs: {
+    env: 'SILVERFOX_DB_CONNECT_TIMEOUT_MS',
+    description: 'How long to retry a PostgreSQL server that refuses connections before giving up.',
+    schema: z.coerce.number().int().nonnegative().default(10000),
+  },
+  staleHours: {
+    env: 'SILVERFOX_STALE_HOURS',
+    description: 'An active snapshot older than this is stale in `status`.',
+    schema: positiveInt(36),
+  },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof settings;
+
+/** The resolved configuration. */
+export interface Config {
+  databaseUrl?: string;
+  dataDir: string;
+  ordersDir: string;
+  logDir: string;
+  registryDir: string;
+  chromiumPath: string;
+  concurrency: number;
+  dbConnectTimeoutMs: number;
+  staleHours: number;
+  /** Where the values came from, for `status` and `doctor` (never the values of secrets). */
+  sources: Record<SettingName, 'flag' | 'env' | 'dotenv' | 'default'>;
+}
+
+export { packageRoot };
+
+/** Reads `.env` from `cwd`; a malformed file is a clear error. */
+function readDotenv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return {};
+  try {
+    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, ['Fix or remove the .env file.']);
+  }
+}
+
+export interface ResolveInput {
+  flags?: Partial<Record<SettingName, unknown>>;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** Resolves flags > environment > .env > defaults into a frozen Config, collecting every problem. */
+export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
+  const env = input.env ?? process.env;
+  const cwd = input.cwd ?? process.cwd();
+  const dotenv = readDotenv(cwd);
+  const out: Record<string, unknown> = {};
+  const sources = {} as Config['sources'];
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(settings) as [SettingName, SettingSpec][]) {
+    let raw: unknown;
+    const flag = input.flags?.[name];
+    if (flag !== undefined) {
+      raw = flag;
+      sources[name] = 'flag';
+    } else if (env[spec.env] !== undefined && env[spec.env] !== '') {
+      raw = env[spec.env];
+      sources[name] = 'env';
+    } else if (dotenv[spec.env] !== undefined && dotenv[spec.env] !== '') {
+      raw = dotenv[spec.env];
+      sources[name] = 'dotenv';
+    } else {
+      sources[name] = 'default';
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (parsed.success) out[name] = parsed.data;
+    else
+      problems.push(
+        `${spec.env}${sources[name] === 'flag' ? ' (flag)' : ''}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(raw)})`,
+      );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, [
+      'Fix the flag, the environment variable or the .env entry named above (see .env.example).',
+    ]);
+  }
+  const abs = (p: string) => path.resolve(cwd, p);
+  const config: Config = {
+    databaseUrl: out.databaseUrl as string | undefined,
+    dataDir: abs(out.dataDir as string),
+    ordersDir: abs(out.ordersDir as string),
+    logDir: abs(out.logDir as string),
+    registryDir: out.registryDir ? abs(out.registryDir as string) : path.join(packageRoot, 'scrapers'),
+    chromiumPath: out.chromiumPath as string,
+    concurrency: out.concurrency as number,
+    dbConnectTimeoutMs: out.dbConnectTimeoutMs as number,
+    staleHours: out.staleHours as number,
+    sources,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,164 @@
+/**
+ * Dealerships: slugs, settings and the one name-resolution function.
+ *
+ * Glossary: a dealership's `name` is its display name, its `slug` the file-name form, its
+ * `aliases` other spellings seen in feeds. Resolution accepts any of the three, case-insensitively.
+ */
+import { z } from 'zod';
+
+/** `BMW of West St. Louis` -> `bmw_of_west_st_louis`: lowercase, & -> and, other runs -> `_`. */
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** The key names and aliases are compared by: the slug, so `St. Louis` = `St Louis` = `st_louis`. */
+export function nameKey(name: string): string {
+  return slugify(name.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+}
+
+export const CONDITIONS = ['new', 'po', 'cpo', 'unknown'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+/** Vehicle types in settings: `used` means po + cpo. */
+export const VEHICLE_TYPES = ['new', 'used', 'po', 'cpo', 'unknown'] as const;
+export const TEMPLATES = ['standard', 'shortcut', 'shortcut_pack', 'flyout'] as const;
+
+/** A custom template: CSV header -> field expression such as `{year} {model}` or `@qr`. */
+const customTemplateSchema = z.object({
+  name: z.string().regex(/^[a-z0-9_]+$/, 'template names are lowercase letters, digits and _'),
+  columns: z.record(z.string().min(1), z.string()),
+});
+
+/** Per-dealership settings: the filters of rule 3b and how orders are written. */
+export const settingsSchema = z
+  .object({
+    vehicle_types: z.array(z.enum(VEHICLE_TYPES)).min(1).default(['new', 'used']),
+    min_price: z.number().nonnegative().nullable().default(null),
+    max_price: z.number().positive().nullable().default(null),
+    min_year: z.number().int().min(1900).nullable().default(null),
+    seasoning_days: z.number().int().nonnegative().nullable().default(null),
+    require_stock: z.boolean().default(false),
+    require_price: z.boolean().default(false),
+    brands: z.array(z.string().min(1)).default([]),
+    exclude_keywords: z.array(z.string().min(1)).default([]),
+    recent_days: z.number().nonnegative().default(1),
+    list_updates_vin_log: z.boolean().default(true),
+    template: z.string().min(1).default('standard'),
+    split_new_used: z.boolean().default(false),
+    allow_off_lot: z.boolean().default(false),
+    custom_templates: z.array(customTemplateSchema).default([]),
+  })
+  .strict();
+
+export type DealershipSettings = z.infer<typeof settingsSchema>;
+
+/** A registry entry: one JSON file per dealership in scrapers/. */
+export const registryEntrySchema = z
+  .object({
+    name: z.string().trim().min(1),
+    aliases: z.array(z.string().trim().min(1)).default([]),
+    platform: z.string().nullable().default(null),
+    site_url: z.string().url().or(z.literal('')).nullable().default(null),
+    enabled: z.boolean().default(true),
+    /** Platform adapter options (index name, status field, sister-store filter...). */
+    scraper: z.record(z.string(), z.unknown()).default({}),
+    settings: settingsSchema.default(settingsSchema.parse({})),
+  })
+  .strict();
+
+export type RegistryEntry = z.infer<typeof registryEntrySchema>;
+
+/** What name resolution needs to know of a dealership. */
+export interface NamedDealership {
+  id: number;
+  name: string;
+  slug: string;
+  aliases: readonly string[];
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** A name index: the one place where a spelling becomes a dealership. */
+export class DealershipResolver<D extends NamedDealership> {
+  private readonly byKey = new Map<string, D>();
+  constructor(private readonly dealerships: readonly D[]) {
+    for (const d of dealerships) {
+      for (const spelling of [d.name, d.slug, ...d.aliases]) {
+        const key = nameKey(spelling);
+        if (key && !this.byKey.has(key)) this.byKey.set(key, d);
+      }
+    }
+  }
+
+  /** The dealership a name, slug or alias denotes, or undefined. */
+  resolve(name: string): D | undefined {
+    return this.byKey.get(nameKey(name));
+  }
+
+  /** Up to `n` names closest to `name`, for an "unknown dealership" error. */
+  suggest(name: string, n = 3): string[] {
+    const key = nameKey(name);
+    return this.dealerships
+      .map((d) => {
+        const keys = [d.name, d.slug, ...d.aliases].map(nameKey);
+        const score = Math.min(
+          ...keys.map((k) =>
+            k.includes(key) || key.includes(k) ? 0 : distance(k, key) / Math.max(k.length, 1),
+          ),
+        );
+        return { name: d.name, score };
+      })
+      .filter((s) => s.score < 0.5)
+      .sort((a, b) => a.score - b.score)
+      .slice(0, n)
+      .map((s) => s.name);
+  }
+}
+
+/** The settings an operator can change by name, in the order `dealers show` lists them. */
+export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof DealershipSettings)[];
+
+/**
+ * Turns an operator's text (`--min-price 5000`, `--vehicle-types new,used`, `--min-year none`)
+ * into a setting value; the schema then validates it.
+ */
+export function parseSettingValue(key: keyof DealershipSettings, text: string): unknown {
+  const t = text.trim();
+  const sample = settingsSchema.parse({})[key];
+  if (t.toLowerCase() === 'none' || t.toLowerCase() === 'null') return null;
+  if (Array.isArray(sample)) {
+    if (key === 'custom_templates') return JSON.parse(t);
+    return t === ''
+      ? []
+      : t
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  }
+  if (typeof sample === 'boolean') {
+    if (/^(true|yes|on|1)$/i.test(t)) return true;
+    if (/^(false|no|off|0)$/i.test(t)) return false;
+    return t;
+  }
+  if (typeof sample === 'number' || sample === null) {
+    const n = Number(t.replace(/[$,]/g, ''));
+    return Number.isFinite(n) && t !== '' ? n : t;
+  }
+  return t;
+}

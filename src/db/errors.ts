@@ -1,0 +1,24 @@
+/** Turns driver errors into DatabaseError, keeping SQLSTATE and the cause. */
+import { DatabaseError, SilverfoxError } from '../errors.js';
+
+export function toDatabaseError(err: unknown, context: string): Error {
+  if (err instanceof SilverfoxError) return err;
+  const e = err as { code?: string; message?: string };
+  const sqlState = typeof e.code === 'string' ? e.code : undefined;
+  if (sqlState && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08003'].includes(sqlState)) {
+    return new DatabaseError(`lost the database connection: ${e.message ?? String(err)}`, {
+      code: 'database_unreachable',
+      sqlState,
+      cause: err,
+      hints: [
+        'Check that the PostgreSQL server is running, then run the command again; nothing was committed.',
+      ],
+    });
+  }
+  return new DatabaseError(`database error: ${e.message ?? String(err)}`, {
+    sqlState,
+    cause: err,
+    hints:
+      context.length < 200 ? [`while running: ${context.replace(/\s+/g, ' ').trim().slice(0, 120)}`] : [],
+  });
+}

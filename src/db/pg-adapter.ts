@@ -1,0 +1,131 @@
+/** The PostgreSQL server adapter: a pg pool, COPY through pg-copy-streams. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DatabaseError, maskUrl } from '../errors.js';
+import { copyStatement, type Database, type Queryable, type QueryResult, type Row } from './database.js';
+import { toDatabaseError } from './errors.js';
+
+// Keep int8 and numeric as JS numbers/strings the same way PGlite does: counts come back as numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
+
+function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
+  return {
+    async query<R extends Row>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+      try {
+        const res = await client.query(sql, params);
+        return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      } catch (err) {
+        throw toDatabaseError(err, sql);
+      }
+    },
+    async exec(sql: string) {
+      try {
+        await client.query(sql);
+      } catch (err) {
+        throw toDatabaseError(err, sql);
+      }
+    },
+    async copyIn(table, columns, chunks) {
+      const run = async (c: pg.PoolClient) => {
+        const stream = c.query(copyFrom(copyStatement(table, columns, 'STDIN')));
+        await pipeline(Readable.from(chunks), stream);
+        return Number(stream.rowCount ?? 0);
+      };
+      try {
+        if (client instanceof pg.Pool) {
+          const c = await client.connect();
+          try {
+            return await run(c);
+          } finally {
+            c.release();
+          }
+        }
+        return await run(client);
+      } catch (err) {
+        throw toDatabaseError(err, 'COPY');
+      }
+    },
+  };
+}
+
+/** Opens a pool and proves it can connect, retrying refused connections with backoff. */
+export async function openServerDatabase(url: string, connectTimeoutMs: number): Promise<Database> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+    if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new Error(`unsupported scheme ${parsed.protocol}`);
+  } catch (err) {
+    throw new DatabaseError(`DATABASE_URL is not a valid PostgreSQL URL: ${maskUrl(url)}`, {
+      code: 'bad_database_url',
+      hints: [
+        'Expected postgres://user:password@host:5432/database (or unset DATABASE_URL for the embedded database).',
+        (err as Error).message,
+      ],
+    });
+  }
+  const description = `${parsed.hostname}:${parsed.port || '5432'}/${decodeURIComponent(parsed.pathname.slice(1)) || parsed.username}`;
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const deadline = Date.now() + connectTimeoutMs;
+  let delay = 200;
+  for (;;) {
+    try {
+      const c = await pool.connect();
+      c.release();
+      break;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      const left = deadline - Date.now();
+      if (RETRYABLE.has(code) && left > 0) {
+        await new Promise((r) => setTimeout(r, Math.min(delay, left)));
+        delay = Math.min(delay * 2, 2000);
+        continue;
+      }
+      await pool.end().catch(() => {});
+      throw new DatabaseError(`cannot connect to PostgreSQL at ${maskUrl(url)}: ${(err as Error).message}`, {
+        code: 'database_unreachable',
+        sqlState: code || undefined,
+        cause: err,
+        hints: [
+          'Check that the server is running and reachable, and that the user, password and database in DATABASE_URL are right.',
+          'Unset DATABASE_URL to use the embedded database instead.',
+        ],
+      });
+    }
+  }
+  const base = clientQueryable(pool);
+  return {
+    kind: 'server',
+    description,
+    query: base.query,
+    exec: base.exec,
+    copyIn: base.copyIn,
+    async transaction(fn) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw toDatabaseError(err, 'connect');
+      }
+      try {
+        await client.query('BEGIN');
+        const result = await fn(clientQueryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/** The embedded adapter: PGlite persisted in a folder, guarded by a lockfile. */
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { copyStatement, type Database, type Queryable, type QueryResult, type Row } from './database.js';
+import { toDatabaseError } from './errors.js';
+import { acquireLock } from './lockfile.js';
+
+/** PGlite's COPY takes one blob per statement; we send bounded pieces so memory stays flat. */
+const COPY_BLOB_BYTES = 16 * 1024 * 1024;
+
+function wrap(target: PGlite | Transaction): Queryable {
+  return {
+    async query<R extends Row>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+      try {
+        const res = await target.query<R>(sql, params);
+        return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+      } catch (err) {
+        throw toDatabaseError(err, sql);
+      }
+    },
+    async exec(sql: string) {
+      try {
+        await target.exec(sql);
+      } catch (err) {
+        throw toDatabaseError(err, sql);
+      }
+    },
+    async copyIn(table, columns, chunks) {
+      const sql = copyStatement(table, columns, "'/dev/blob'");
+      let parts: string[] = [];
+      let size = 0;
+      let total = 0;
+      const flush = async () => {
+        if (size === 0) return;
+        try {
+          const res = await target.query(sql, [], { blob: new Blob(parts) });
+          total += res.affectedRows ?? 0;
+        } catch (err) {
+          throw toDatabaseError(err, 'COPY');
+        }
+        parts = [];
+        size = 0;
+      };
+      for await (const chunk of chunks) {
+        parts.push(chunk);
+        size += chunk.length;
+        if (size >= COPY_BLOB_BYTES) await flush();
+      }
+      await flush();
+      return total;
+    },
+  };
+}
+
+/** Opens (creating on first use) the embedded database in `dir`. */
+export async function openEmbeddedDatabase(dir: string): Promise<Database> {
+  const release = acquireLock(dir);
+  let pg: PGlite;
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    pg = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) } });
+  } catch (err) {
+    release();
+    throw toDatabaseError(err, `open ${dir}`);
+  }
+  const base = wrap(pg);
+  return {
+    kind: 'embedded',
+    description: dir,
+    query: base.query,
+    exec: base.exec,
+    copyIn: base.copyIn,
+    async transaction(fn) {
+      try {
+        return await pg.transaction((tx) => fn(wrap(tx)));
+      } catch (err) {
+        throw toDatabaseError(err, 'transaction');
+      }
+    },
+    async close() {
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}

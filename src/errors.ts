@@ -1,0 +1,115 @@
+/**
+ * Errors in one module. Every error silverfox raises on purpose is a SilverfoxError with a stable
+ * `code` and the process `exitCode` the CLI should end with. Anything else reaching the CLI is a bug.
+ */
+
+/** Exit codes documented in the README. */
+export const ExitCode = { ok: 0, error: 1, usage: 2, partial: 3 } as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base class: a message that says what happened, why, and what to do. */
+export class SilverfoxError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCodeValue;
+  /** Extra lines shown under the message (what to do next, details of every problem). */
+  readonly hints: string[];
+
+  constructor(
+    code: string,
+    message: string,
+    opts: { exitCode?: ExitCodeValue; hints?: string[]; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = opts.exitCode ?? ExitCode.error;
+    this.hints = opts.hints ?? [];
+  }
+}
+
+/** Wrong command line: unknown option, missing argument, contradicting flags. Exit 2. */
+export class UsageError extends SilverfoxError {
+  constructor(message: string, hints: string[] = []) {
+    super('usage', message, { exitCode: ExitCode.usage, hints });
+  }
+}
+
+/** A setting (flag, environment variable or .env) is invalid. */
+export class ConfigError extends SilverfoxError {
+  constructor(message: string, hints: string[] = []) {
+    super('config', message, { hints });
+  }
+}
+
+/** Bad input data: a file, a line, a value. */
+export class InputError extends SilverfoxError {
+  readonly file?: string;
+  readonly line?: number;
+  constructor(
+    message: string,
+    opts: { file?: string; line?: number; hints?: string[]; cause?: unknown } = {},
+  ) {
+    super('input', message, { hints: opts.hints, cause: opts.cause });
+    this.file = opts.file;
+    this.line = opts.line;
+  }
+}
+
+/** Something named does not exist (dealership, order, VIN). */
+export class NotFoundError extends SilverfoxError {
+  constructor(message: string, hints: string[] = []) {
+    super('not_found', message, { hints });
+  }
+}
+
+/** The database failed or cannot be reached; keeps the SQLSTATE when there is one. */
+export class DatabaseError extends SilverfoxError {
+  readonly sqlState?: string;
+  constructor(
+    message: string,
+    opts: { sqlState?: string; hints?: string[]; cause?: unknown; code?: string } = {},
+  ) {
+    super(opts.code ?? 'database', message, { hints: opts.hints, cause: opts.cause });
+    this.sqlState = opts.sqlState;
+  }
+}
+
+/** The embedded database folder is held by another live process. */
+export class DatabaseInUseError extends DatabaseError {
+  readonly pid: number;
+  constructor(pid: number, dir: string) {
+    super(`database in use by process ${pid}`, {
+      code: 'database_in_use',
+      hints: [
+        `The embedded database in ${dir} is open in another silverfox process.`,
+        'Wait for it to finish, or set DATABASE_URL to a PostgreSQL server for several operators at once.',
+      ],
+    });
+    this.pid = pid;
+  }
+}
+
+/** A file-system problem writing output (orders folder missing, read-only, full). */
+export class OutputError extends SilverfoxError {
+  constructor(message: string, opts: { hints?: string[]; cause?: unknown } = {}) {
+    super('output', message, opts);
+  }
+}
+
+/** The run was cancelled (Ctrl-C, or the operator declined). */
+export class CancelledError extends SilverfoxError {
+  constructor(message = 'cancelled') {
+    super('cancelled', message, { exitCode: ExitCode.error });
+  }
+}
+
+/** Masks the password of a connection URL for messages and logs. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return url.replace(/:\/\/([^:/@]+):[^@]*@/, '://$1:****@');
+  }
+}

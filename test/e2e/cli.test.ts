@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { createTestEnv, type TestEnv } from '../helpers/databases.js';
+
+describe('the binary', () => {
+  let t: TestEnv;
+  beforeAll(async () => {
+    t = await createTestEnv('embedded');
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('--help lists the commands and exit codes', async () => {
+    const r = await runCli(['--help'], { env: t.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('status');
+    expect(r.stdout).toContain('dealers');
+    expect(r.stdout).toMatch(/Exit codes: 0 ok, 1 error, 2 usage, 3 partial failure/);
+  });
+
+  it('every subcommand has help with examples', async () => {
+    for (const args of [['status'], ['dealers', 'set'], ['db', 'migrate']]) {
+      const r = await runCli([...args, '--help'], { env: t.env });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['bogus'], { env: t.env })).code).toBe(2);
+    const r = await runCli(['status', '--bogus'], { env: t.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it('no arguments without a terminal prints help and exits 2 instead of waiting', async () => {
+    const r = await runCli([], { env: t.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: silverfox');
+  });
+
+  it('status --json on the embedded database', async () => {
+    const r = await runCli(['status', '--json'], { env: t.env });
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.database.kind).toBe('embedded');
+    expect(s.dealerships).toHaveLength(40);
+    expect(r.stderr).toBe('');
+  });
+
+  it('status --check exits 1 when enabled dealerships are stale', async () => {
+    const r = await runCli(['status', '--check'], { env: t.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stale');
+  });
+
+  it('a second process on the embedded database gets a clear error', async () => {
+    const lock = path.join(t.env.SILVERFOX_DATA_DIR!, 'silverfox.lock');
+    writeFileSync(lock, String(process.pid));
+    try {
+      const r = await runCli(['status'], { env: t.env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`error: database in use by process ${process.pid}`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      writeFileSync(lock, '999999999');
+    }
+    // A stale lock (dead pid) is taken over.
+    const r = await runCli(['status', '--json'], { env: t.env });
+    expect(r.code).toBe(0);
+  });
+
+  it('a bad DATABASE_URL is a clear error, not a stack trace', async () => {
+    const r = await runCli(['status'], { env: { ...t.env, DATABASE_URL: 'mysql://nope' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('DATABASE_URL is not a valid PostgreSQL URL');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a refused server is retried for a bounded time, then named with the password masked', async () => {
+    const started = Date.now();
+    const r = await runCli(['status'], {
+      env: {
+        ...t.env,
+        DATABASE_URL: 'postgres://bob:s3cret@127.0.0.1:1/x',
+        SILVERFOX_DB_CONNECT_TIMEOUT_MS: '1000',
+      },
+    });
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeGreaterThan(900);
+    expect(r.stderr).toContain('cannot connect to PostgreSQL at postgres://bob:****@127.0.0.1:1/x');
+    expect(r.stderr).not.toContain('s3cret');
+  });
+
+  it('an invalid setting names the variable', async () => {
+    const r = await runCli(['status'], { env: { ...t.env, SILVERFOX_CONCURRENCY: 'many' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('SILVERFOX_CONCURRENCY');
+  });
+
+  it('dealers set from the command line, and --db with a server URL', async () => {
+    const r = await runCli(['dealers', 'set', 'Columbia Honda', '--url', 'http://127.0.0.1:8080', '--json'], {
+      env: t.env,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).siteUrl).toBe('http://127.0.0.1:8080');
+    const bad = await runCli(['dealers', 'set', 'Columbia Honda', '--setting', 'min_price'], { env: t.env });
+    expect(bad.code).toBe(2);
+  });
+});
