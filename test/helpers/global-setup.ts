@@ -3,7 +3,7 @@
  * and builds a migrated PGlite template folder that each test copies (initdb costs ~5 s; a copy
  * costs milliseconds).
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { openEmbeddedDatabase } from '../../src/db/pglite-adapter.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -25,12 +25,22 @@ export default async function setup(): Promise<void> {
   }
   const dir = `${PGLITE_TEMPLATE_DIR}-${migrationsFingerprint()}`;
   if (!existsSync(`${dir}/.ready`)) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    const db = await openEmbeddedDatabase(dir);
+    // Built aside and renamed into place, so concurrent test runs never see half a template.
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const db = await openEmbeddedDatabase(tmp);
     await migrate(db);
     await db.close();
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(`${dir}/.ready`, 'ok');
+    writeFileSync(`${tmp}/.ready`, 'ok');
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // Another run finished first (or a stale incomplete folder is there): use or replace it.
+      if (!existsSync(`${dir}/.ready`)) {
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(tmp, dir);
+      } else rmSync(tmp, { recursive: true, force: true });
+    }
   }
 }
