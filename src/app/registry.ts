@@ -126,6 +126,7 @@ export async function syncRegistry(
         enabled: entry.enabled,
         inRegistry: true,
         settings: entry.settings,
+        schedule: entry.schedule,
         aliases: entry.aliases,
       });
     }

@@ -55,6 +55,46 @@ export const settingsSchema = z
 
 export type DealershipSettings = z.infer<typeof settingsSchema>;
 
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * A scheduled order: on these weekdays the dealership is due a CAO order with this template and
+ * these vehicle types. One dealership may have several (e.g. a "new" and a "used" order).
+ */
+export const scheduleEntrySchema = z
+  .object({
+    weekdays: z
+      .array(
+        z
+          .string()
+          .transform((d) => d.trim().toLowerCase())
+          .pipe(z.enum(WEEKDAYS)),
+      )
+      .min(1),
+    order_type: z.literal('cao').default('cao'),
+    template: z.string().min(1),
+    vehicle_types: z.array(z.enum(VEHICLE_TYPES)).min(1),
+    /** Lower runs first in the day's queue. */
+    priority: z.number().int().default(100),
+  })
+  .strict();
+
+export type ScheduleEntry = z.infer<typeof scheduleEntrySchema>;
+
+/** The key that identifies a scheduled order within its dealership, e.g. `cao:flyout:new+used`. */
+export function scheduleKey(e: Pick<ScheduleEntry, 'order_type' | 'template' | 'vehicle_types'>): string {
+  return `${e.order_type}:${e.template}:${[...e.vehicle_types].sort().join('+')}`;
+}
+
 /** A registry entry: one JSON file per dealership in scrapers/. */
 export const registryEntrySchema = z
   .object({
@@ -66,6 +106,7 @@ export const registryEntrySchema = z
     /** Platform adapter options (index name, status field, sister-store filter...). */
     scraper: z.record(z.string(), z.unknown()).default({}),
     settings: settingsSchema.default(settingsSchema.parse({})),
+    schedule: z.array(scheduleEntrySchema).default([]),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 /** SQL for the dealership aggregate: dealerships, aliases, registry sync bookkeeping. */
-import { nameKey, type DealershipSettings } from '../core/dealership.js';
+import { nameKey, type DealershipSettings, type ScheduleEntry } from '../core/dealership.js';
 import type { Queryable } from './database.js';
 
 /** A dealership row, camelCased at this boundary. */
@@ -12,6 +12,7 @@ export interface DealershipRecord {
   enabled: boolean;
   inRegistry: boolean;
   settings: Partial<DealershipSettings>;
+  schedule: ScheduleEntry[];
   aliases: string[];
 }
 
@@ -24,6 +25,7 @@ interface DealershipRow {
   enabled: boolean;
   in_registry: boolean;
   settings: Partial<DealershipSettings> | string;
+  schedule: ScheduleEntry[] | string | null;
   aliases: string[] | null;
   [k: string]: unknown;
 }
@@ -38,12 +40,13 @@ function toRecord(r: DealershipRow): DealershipRecord {
     enabled: r.enabled,
     inRegistry: r.in_registry,
     settings: typeof r.settings === 'string' ? JSON.parse(r.settings) : r.settings,
+    schedule: (typeof r.schedule === 'string' ? JSON.parse(r.schedule) : r.schedule) ?? [],
     aliases: r.aliases ?? [],
   };
 }
 
 const SELECT_DEALERSHIPS = `
-  SELECT d.id, d.name, d.slug, d.platform, d.site_url, d.enabled, d.in_registry, d.settings,
+  SELECT d.id, d.name, d.slug, d.platform, d.site_url, d.enabled, d.in_registry, d.settings, d.schedule,
          COALESCE((SELECT array_agg(a.alias ORDER BY a.alias) FROM dealership_aliases a
                    WHERE a.dealership_id = d.id), ARRAY[]::text[]) AS aliases
   FROM dealerships d`;
@@ -68,24 +71,34 @@ export interface UpsertDealership {
   enabled: boolean;
   inRegistry: boolean;
   settings: Partial<DealershipSettings>;
+  schedule: readonly ScheduleEntry[];
   aliases: readonly string[];
 }
 
 /** Inserts or updates a dealership by slug and replaces its aliases; returns its id. */
 export async function upsertDealership(db: Queryable, d: UpsertDealership): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO dealerships (name, slug, platform, site_url, enabled, in_registry, settings)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+    `INSERT INTO dealerships (name, slug, platform, site_url, enabled, in_registry, settings, schedule)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
      ON CONFLICT (slug) DO UPDATE SET
        name = EXCLUDED.name, platform = EXCLUDED.platform, site_url = EXCLUDED.site_url,
        enabled = EXCLUDED.enabled, in_registry = EXCLUDED.in_registry, settings = EXCLUDED.settings,
-       updated_at = now()
+       schedule = EXCLUDED.schedule, updated_at = now()
      WHERE (dealerships.name, dealerships.platform, dealerships.site_url, dealerships.enabled,
-            dealerships.in_registry, dealerships.settings)
+            dealerships.in_registry, dealerships.settings, dealerships.schedule)
        IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.platform, EXCLUDED.site_url, EXCLUDED.enabled,
-            EXCLUDED.in_registry, EXCLUDED.settings)
+            EXCLUDED.in_registry, EXCLUDED.settings, EXCLUDED.schedule)
      RETURNING id`,
-    [d.name, d.slug, d.platform, d.siteUrl, d.enabled, d.inRegistry, JSON.stringify(d.settings)],
+    [
+      d.name,
+      d.slug,
+      d.platform,
+      d.siteUrl,
+      d.enabled,
+      d.inRegistry,
+      JSON.stringify(d.settings),
+      JSON.stringify(d.schedule),
+    ],
   );
   let id = rows[0]?.id;
   if (id === undefined) {
