@@ -125,12 +125,12 @@ export class Presentation {
         left: '',
         'left-mid': '',
         mid: '-',
-        'mid-mid': '+',
+        'mid-mid': '-+-',
         right: '',
         'right-mid': '',
         middle: ' | ',
       },
-      colAligns: opts.align,
+      colAligns: opts.align ?? head.map(() => 'left' as const),
     });
     for (const r of rows) table.push(r.map((v) => (v === null || v === undefined ? '' : String(v))));
     return table

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as db } from './db.js';
 import { register as dealers } from './dealers.js';
+import { register as queue } from './queue.js';
 import { register as status } from './status.js';
 
-export const groups: ((program: Command) => void)[] = [status, dealers, db];
+export const groups: ((program: Command) => void)[] = [status, dealers, db, queue];
