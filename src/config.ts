@@ -65,6 +65,27 @@ export const settings = {
     description: 'An active snapshot older than this is stale in `status`.',
     schema: positiveInt(36),
   },
+  waitLockSeconds: {
+    env: 'SILVERFOX_WAIT_LOCK',
+    description:
+      'Seconds a writing command (import, scrape, cao, list...) waits for another run to finish; 0 exits 1 at once.',
+    schema: z.coerce.number().int().nonnegative().default(0),
+  },
+  logMaxBytes: {
+    env: 'SILVERFOX_LOG_MAX_BYTES',
+    description: "A day's run log is rotated to .1, .2... when it reaches this size.",
+    schema: positiveInt(10 * 1024 * 1024),
+  },
+  logKeepDays: {
+    env: 'SILVERFOX_LOG_KEEP_DAYS',
+    description: 'Run logs older than this many days are deleted.',
+    schema: positiveInt(90),
+  },
+  minFreeMb: {
+    env: 'SILVERFOX_MIN_FREE_MB',
+    description: '`doctor` reports a problem when the orders folder has less free space (MB).',
+    schema: positiveInt(1024),
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof settings;
@@ -80,6 +101,10 @@ export interface Config {
   concurrency: number;
   dbConnectTimeoutMs: number;
   staleHours: number;
+  waitLockSeconds: number;
+  logMaxBytes: number;
+  logKeepDays: number;
+  minFreeMb: number;
   /** Where the values came from, for `status` and `doctor` (never the values of secrets). */
   sources: Record<SettingName, 'flag' | 'env' | 'dotenv' | 'default'>;
 }
@@ -149,6 +174,10 @@ export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
     concurrency: out.concurrency as number,
     dbConnectTimeoutMs: out.dbConnectTimeoutMs as number,
     staleHours: out.staleHours as number,
+    waitLockSeconds: out.waitLockSeconds as number,
+    logMaxBytes: out.logMaxBytes as number,
+    logKeepDays: out.logKeepDays as number,
+    minFreeMb: out.minFreeMb as number,
     sources,
   };
   return Object.freeze(config);
