@@ -138,12 +138,18 @@ function distance(a: string, b: string): number {
 /** A name index: the one place where a spelling becomes a dealership. */
 export class DealershipResolver<D extends NamedDealership> {
   private readonly byKey = new Map<string, D>();
-  constructor(private readonly dealerships: readonly D[]) {
-    for (const d of dealerships) {
-      for (const spelling of [d.name, d.slug, ...d.aliases]) {
-        const key = nameKey(spelling);
-        if (key && !this.byKey.has(key)) this.byKey.set(key, d);
-      }
+  private readonly dealerships: D[];
+  constructor(dealerships: readonly D[]) {
+    this.dealerships = [];
+    for (const d of dealerships) this.add(d);
+  }
+
+  /** Makes one more dealership resolvable (e.g. one an import just created from a feed name). */
+  add(d: D): void {
+    this.dealerships.push(d);
+    for (const spelling of [d.name, d.slug, ...d.aliases]) {
+      const key = nameKey(spelling);
+      if (key && !this.byKey.has(key)) this.byKey.set(key, d);
     }
   }
 
