@@ -86,6 +86,23 @@ export const settings = {
     description: '`doctor` reports a problem when the orders folder has less free space (MB).',
     schema: positiveInt(1024),
   },
+  scrapeRequestTimeoutMs: {
+    env: 'SILVERFOX_SCRAPE_REQUEST_TIMEOUT_MS',
+    description:
+      'Scrape: one request (or browser page) may take this long (ms) before it is retried; 3 attempts, backoff 1/20 of it.',
+    schema: positiveInt(20000),
+  },
+  scrapeDealershipTimeoutMs: {
+    env: 'SILVERFOX_SCRAPE_DEALERSHIP_TIMEOUT_MS',
+    description:
+      'Scrape: one dealership may take this long (ms) in all; then it is abandoned and reported (its snapshot is kept).',
+    schema: positiveInt(15 * 60_000),
+  },
+  scrapeHostRps: {
+    env: 'SILVERFOX_SCRAPE_HOST_RPS',
+    description: 'Scrape: requests per second to any one site (politeness); 0 means no limit.',
+    schema: z.coerce.number().nonnegative().default(10),
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof settings;
@@ -105,6 +122,9 @@ export interface Config {
   logMaxBytes: number;
   logKeepDays: number;
   minFreeMb: number;
+  scrapeRequestTimeoutMs: number;
+  scrapeDealershipTimeoutMs: number;
+  scrapeHostRps: number;
   /** Where the values came from, for `status` and `doctor` (never the values of secrets). */
   sources: Record<SettingName, 'flag' | 'env' | 'dotenv' | 'default'>;
 }
@@ -178,6 +198,9 @@ export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
     logMaxBytes: out.logMaxBytes as number,
     logKeepDays: out.logKeepDays as number,
     minFreeMb: out.minFreeMb as number,
+    scrapeRequestTimeoutMs: out.scrapeRequestTimeoutMs as number,
+    scrapeDealershipTimeoutMs: out.scrapeDealershipTimeoutMs as number,
+    scrapeHostRps: out.scrapeHostRps as number,
     sources,
   };
   return Object.freeze(config);

@@ -1,0 +1,122 @@
+/**
+ * The browser for client-rendered sites: one Chromium per run (launched on first use), a fresh
+ * context per dealership, and routing that blocks images, fonts, media and every request that
+ * leaves the site's own origin (trackers, ad and analytics hosts that may not even be reachable).
+ */
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { BrowserMissingError, ScrapeAbortedError, ShapeError } from './errors.js';
+import { USER_AGENT } from './http.js';
+
+/** Without these Chromium keeps dialing out (updates, sync, field trials) on a closed network. */
+export const CHROMIUM_ARGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
+/** Cookie banners: clicked away when present so they never cover what we read. */
+const COOKIE_BUTTONS = '#onetrust-accept-btn-handler, .cookie-accept, button[data-cookie-accept]';
+
+/** One dealership's browser context. */
+export interface BrowserSession {
+  /** Loads `url`, waits until `waitFor` matches, and returns the rendered HTML. */
+  render(url: string, opts: { waitFor: string; timeoutMs: number; signal?: AbortSignal }): Promise<string>;
+  /** Requests refused by the routing (images, fonts, other hosts). */
+  readonly blocked: number;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium lazily, once, and hands out a fresh context per dealership. */
+export class BrowserLauncher {
+  private browser?: Promise<Browser>;
+  constructor(private readonly chromiumPath: string) {}
+
+  private launch(): Promise<Browser> {
+    this.browser ??= (async () => {
+      if (!existsSync(this.chromiumPath)) throw new BrowserMissingError(this.chromiumPath);
+      const { chromium } = await import('playwright-core');
+      try {
+        return await chromium.launch({
+          executablePath: this.chromiumPath,
+          headless: true,
+          args: CHROMIUM_ARGS,
+        });
+      } catch (err) {
+        throw new BrowserMissingError(this.chromiumPath, err);
+      }
+    })();
+    // A failed launch is not cached: the next dealership gets the same clear error, freshly.
+    this.browser.catch(() => (this.browser = undefined));
+    return this.browser;
+  }
+
+  /** A fresh context for one site; requests leaving `siteUrl`'s origin are blocked. */
+  async session(siteUrl: string): Promise<BrowserSession> {
+    const browser = await this.launch();
+    const context: BrowserContext = await browser.newContext({ userAgent: USER_AGENT });
+    const origin = new URL(siteUrl).origin;
+    let blocked = 0;
+    await context.route('**/*', (route) => {
+      const req = route.request();
+      let sameOrigin = false;
+      try {
+        sameOrigin = new URL(req.url()).origin === origin;
+      } catch {
+        sameOrigin = false;
+      }
+      if (!sameOrigin || BLOCKED_TYPES.has(req.resourceType())) {
+        blocked++;
+        return route.abort('blockedbyclient');
+      }
+      return route.continue();
+    });
+    return {
+      get blocked() {
+        return blocked;
+      },
+      async render(url, opts) {
+        if (opts.signal?.aborted) throw new ScrapeAbortedError();
+        const page = await context.newPage();
+        const onAbort = () => void page.close().catch(() => {});
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          await page.goto(url, { waitUntil: 'domcontentloaded', timeout: opts.timeoutMs });
+          await page
+            .locator(COOKIE_BUTTONS)
+            .first()
+            .click({ timeout: 500 })
+            .catch(() => {});
+          try {
+            await page.waitForSelector(opts.waitFor, { timeout: opts.timeoutMs, state: 'attached' });
+          } catch {
+            throw new ShapeError(
+              'browser',
+              `page ${url}`,
+              `nothing matching "${opts.waitFor}" appeared within ${opts.timeoutMs} ms`,
+            );
+          }
+          return await page.content();
+        } catch (err) {
+          if (opts.signal?.aborted) throw new ScrapeAbortedError();
+          throw err;
+        } finally {
+          opts.signal?.removeEventListener('abort', onAbort);
+          await page.close().catch(() => {});
+        }
+      },
+      async close() {
+        await context.close().catch(() => {});
+      },
+    };
+  }
+
+  /** Closes the browser if it was launched. */
+  async close(): Promise<void> {
+    const b = this.browser;
+    this.browser = undefined;
+    if (b) await (await b.catch(() => undefined))?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,28 @@
+/** The scrape CSV: canonical headers the importer recognizes, one file per dealership. */
+import { renameSync, writeFileSync } from 'node:fs';
+import { RAW_FIELDS, type RawVehicle } from './types.js';
+
+/** Header order: vin, stock, dealership, then the other canonical fields. */
+export const CSV_HEADERS = ['vin', 'stock', 'dealership', ...RAW_FIELDS.slice(2)] as const;
+
+/** RFC 4180 quoting: values with a comma, quote, line break or edge whitespace are quoted. */
+export function csvCell(v: string): string {
+  return /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** Pure: the CSV text of a dealership's vehicles (values exactly as scraped; the import normalizes). */
+export function vehiclesCsv(dealership: string, vehicles: readonly RawVehicle[]): string {
+  const lines = [CSV_HEADERS.join(',')];
+  for (const v of vehicles) {
+    const row = v as Record<string, string | undefined>;
+    lines.push(CSV_HEADERS.map((h) => csvCell(h === 'dealership' ? dealership : (row[h] ?? ''))).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Writes the CSV atomically (temp file + rename): a killed run never leaves half a file. */
+export function writeVehiclesCsv(file: string, dealership: string, vehicles: readonly RawVehicle[]): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, vehiclesCsv(dealership, vehicles));
+  renameSync(tmp, file);
+}

@@ -1,0 +1,109 @@
+/**
+ * What every platform adapter shares.
+ *
+ * Glossary: an **adapter** scrapes one website platform. It is split into fetching/paging
+ * (`scrape`, with HTTP or a browser) and pure **extractors** (a JSON payload or HTML page in,
+ * raw vehicle records out). A **raw vehicle** carries the canonical fields of the CSV importer as
+ * the site wrote them; normalization (VIN case, prices, condition, lot status) happens once, in
+ * the import, exactly as for a CSV feed.
+ */
+import type { z } from 'zod';
+import type { BrowserSession } from './browser.js';
+import type { HttpClient } from './http.js';
+
+/** The canonical vehicle fields of a scrape CSV, in column order (after `dealership`). */
+export const RAW_FIELDS = [
+  'vin',
+  'stock',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'condition',
+  'status',
+  'price',
+  'msrp',
+  'date_in_stock',
+  'url',
+] as const;
+export type RawField = (typeof RAW_FIELDS)[number];
+
+/** One vehicle as a site shows it: text values, '' when the site has none. */
+export type RawVehicle = { vin: string } & Partial<Record<Exclude<RawField, 'vin'>, string>>;
+
+/** What a dealership's adapter gets from the runner. */
+export interface AdapterContext {
+  dealership: { name: string; slug: string; aliases: readonly string[] };
+  /** The site URL from the registry, without a trailing slash. */
+  siteUrl: string;
+  http: HttpClient;
+  /** The per-request timeout (ms), for waits the HTTP client does not cover (browser pages). */
+  timeoutMs: number;
+  /** Aborted on the dealership timeout, by the watchdog, or on Ctrl-C. */
+  signal: AbortSignal;
+  /** A browser context for client-rendered sites (launched on first use, closed by the runner). */
+  browser(): Promise<BrowserSession>;
+  /** True when a store name on a group site (sister stores) is this dealership or one of its aliases. */
+  isOwnStore(storeName: string): boolean;
+  /** Reports a fetched page (progress and the watchdog's heartbeat). */
+  page(url: string, vehicles: number): void;
+}
+
+/** A platform adapter: options validated by its own schema, then a scrape into a collector. */
+export interface Adapter<O = unknown> {
+  platform: string;
+  /** The adapter's options in the registry entry's `scraper` object. */
+  options: z.ZodType<O>;
+  scrape(ctx: AdapterContext, options: O, out: VehicleCollector): Promise<void>;
+}
+
+/** Counts of rows a scrape saw but did not keep, with the reason. */
+export interface SkipCounts {
+  /** The same VIN again (another page, or another inventory feed): first wins. */
+  duplicates: number;
+  /** Rows of a sister store listed on a group site. */
+  sisterStore: number;
+  /** Listed, but gone by the time its detail was fetched (sold). */
+  gone: number;
+}
+
+/**
+ * Collects a dealership's vehicles: keeps the first row of each VIN (compared trimmed and
+ * upper-cased) and counts what it skipped. Rows without any VIN are kept too: the import rejects
+ * them with a reason (nothing is silently dropped).
+ */
+export class VehicleCollector {
+  readonly vehicles: RawVehicle[] = [];
+  readonly skipped: SkipCounts = { duplicates: 0, sisterStore: 0, gone: 0 };
+  private readonly seen = new Set<string>();
+
+  /** The key duplicates are detected by (not a normalization: the import does that). */
+  static key(vin: string): string {
+    return vin.replace(/\s+/g, '').toUpperCase();
+  }
+
+  has(vin: string): boolean {
+    return this.seen.has(VehicleCollector.key(vin));
+  }
+
+  /** Adds a vehicle; false when its VIN was already collected. */
+  add(v: RawVehicle): boolean {
+    const key = VehicleCollector.key(v.vin);
+    if (key !== '') {
+      if (this.seen.has(key)) {
+        this.skipped.duplicates++;
+        return false;
+      }
+      this.seen.add(key);
+    }
+    this.vehicles.push(v);
+    return true;
+  }
+
+  /** Adds a page of vehicles; returns how many were new. */
+  addAll(vs: readonly RawVehicle[]): number {
+    let n = 0;
+    for (const v of vs) if (this.add(v)) n++;
+    return n;
+  }
+}
