@@ -1,0 +1,264 @@
+/**
+ * SQL for the order aggregate: the per-dealership order lock, order rows, their vehicles, history
+ * and voiding. The VIN-log rows of an order are written by db/vinlog.ts in the same transaction.
+ */
+import type { Condition } from '../core/dealership.js';
+import type { OrderType, VehicleReason } from '../core/order.js';
+import type { Queryable } from './database.js';
+
+/** First key of the two-key advisory lock; the second is the dealership id (rule 6). */
+const ORDER_LOCK_CLASS = 7305;
+
+/**
+ * Serializes orders of one dealership until the transaction ends (commit or rollback): two
+ * concurrent CAO runs then read the VIN log one after the other and never order a VIN twice.
+ */
+export async function lockDealershipOrders(tx: Queryable, dealershipId: number): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [ORDER_LOCK_CLASS, dealershipId]);
+}
+
+/** Takes the next order id before the row exists, so the folder can carry it while staged. */
+export async function allocateOrderId(tx: Queryable): Promise<number> {
+  const { rows } = await tx.query<{ id: number }>(`SELECT nextval('orders_id_seq') AS id`);
+  return Number(rows[0]!.id);
+}
+
+export interface NewOrder {
+  id: number;
+  dealershipId: number;
+  orderType: OrderType;
+  template: string;
+  folder: string;
+  vehicleCount: number;
+  snapshotId: number | null;
+  idempotencyKey: string | null;
+  summary: unknown;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** Inserts the order row with its pre-allocated id. */
+export async function insertOrder(tx: Queryable, o: NewOrder): Promise<void> {
+  await tx.query(
+    `INSERT INTO orders (id, dealership_id, order_type, template, folder, vehicle_count, snapshot_id,
+                         idempotency_key, summary, created_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`,
+    [
+      o.id,
+      o.dealershipId,
+      o.orderType,
+      o.template,
+      o.folder,
+      o.vehicleCount,
+      o.snapshotId,
+      o.idempotencyKey,
+      JSON.stringify(o.summary ?? null),
+      o.createdBy,
+      o.createdAt.toISOString(),
+    ],
+  );
+}
+
+/** One vehicle of an order as stored. */
+export interface OrderVehicleRecord {
+  position: number;
+  vin: string;
+  stock: string | null;
+  year: number | null;
+  make: string | null;
+  model: string | null;
+  trim: string | null;
+  condition: Condition | null;
+  price: number | null;
+  url: string | null;
+  reason: VehicleReason;
+  notOnWebsite: boolean;
+  qrFile: string | null;
+}
+
+/** Inserts an order's vehicles in one statement. */
+export async function insertOrderVehicles(
+  tx: Queryable,
+  orderId: number,
+  vehicles: readonly OrderVehicleRecord[],
+): Promise<void> {
+  if (vehicles.length === 0) return;
+  const col = <K extends keyof OrderVehicleRecord>(k: K) => vehicles.map((v) => v[k]);
+  await tx.query(
+    `INSERT INTO order_vehicles (order_id, position, vin, stock, year, make, model, trim, condition,
+                                 price, url, reason, not_on_website, qr_file)
+     SELECT $1, u.* FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
+                                $8::text[], $9::text[], $10::numeric[], $11::text[], $12::text[],
+                                $13::boolean[], $14::text[])`,
+    [
+      orderId,
+      col('position'),
+      col('vin'),
+      col('stock'),
+      col('year'),
+      col('make'),
+      col('model'),
+      col('trim'),
+      col('condition'),
+      col('price'),
+      col('url'),
+      col('reason'),
+      col('notOnWebsite'),
+      col('qrFile'),
+    ],
+  );
+}
+
+/** An order row, camelCased, with its dealership's name. */
+export interface OrderRecord {
+  id: number;
+  dealershipId: number;
+  dealershipName: string;
+  dealershipSlug: string;
+  orderType: OrderType;
+  status: 'complete' | 'voided';
+  template: string;
+  folder: string;
+  vehicleCount: number;
+  snapshotId: number | null;
+  idempotencyKey: string | null;
+  summary: unknown;
+  createdBy: string | null;
+  createdAt: Date;
+  voidedAt: Date | null;
+  voidReason: string | null;
+}
+
+interface OrderRow {
+  id: number;
+  dealership_id: number;
+  dealership_name: string;
+  dealership_slug: string;
+  order_type: OrderType;
+  status: 'complete' | 'voided';
+  template: string;
+  folder: string;
+  vehicle_count: number;
+  snapshot_id: number | null;
+  idempotency_key: string | null;
+  summary: unknown;
+  created_by: string | null;
+  created_at: Date | string;
+  voided_at: Date | string | null;
+  void_reason: string | null;
+  [k: string]: unknown;
+}
+
+const SELECT_ORDERS = `
+  SELECT o.id, o.dealership_id, d.name AS dealership_name, d.slug AS dealership_slug, o.order_type,
+         o.status, o.template, o.folder, o.vehicle_count, o.snapshot_id, o.idempotency_key, o.summary,
+         o.created_by, o.created_at, o.voided_at, o.void_reason
+  FROM orders o JOIN dealerships d ON d.id = o.dealership_id`;
+
+function toOrder(r: OrderRow): OrderRecord {
+  return {
+    id: Number(r.id),
+    dealershipId: Number(r.dealership_id),
+    dealershipName: r.dealership_name,
+    dealershipSlug: r.dealership_slug,
+    orderType: r.order_type,
+    status: r.status,
+    template: r.template,
+    folder: r.folder,
+    vehicleCount: Number(r.vehicle_count),
+    snapshotId: r.snapshot_id === null ? null : Number(r.snapshot_id),
+    idempotencyKey: r.idempotency_key,
+    summary: typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary,
+    createdBy: r.created_by,
+    createdAt: new Date(r.created_at),
+    voidedAt: r.voided_at === null ? null : new Date(r.voided_at),
+    voidReason: r.void_reason,
+  };
+}
+
+/** One order by id. */
+export async function selectOrder(db: Queryable, id: number): Promise<OrderRecord | undefined> {
+  const { rows } = await db.query<OrderRow>(`${SELECT_ORDERS} WHERE o.id = $1`, [id]);
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/** The order written under an idempotency key, if any (LIST batches, scheduled runs). */
+export async function selectOrderByIdempotencyKey(
+  db: Queryable,
+  key: string,
+): Promise<OrderRecord | undefined> {
+  const { rows } = await db.query<OrderRow>(`${SELECT_ORDERS} WHERE o.idempotency_key = $1`, [key]);
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/** Whether an order row exists (the staged folder of a committed order is published on recovery). */
+export async function orderExists(db: Queryable, id: number): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM orders WHERE id = $1', [id]);
+  return rows.length > 0;
+}
+
+/** Orders newest first, optionally of one dealership and since a time. Every match: no LIMIT. */
+export async function selectOrders(
+  db: Queryable,
+  filter: { dealershipId?: number; since?: Date } = {},
+): Promise<OrderRecord[]> {
+  const { rows } = await db.query<OrderRow>(
+    `${SELECT_ORDERS}
+     WHERE ($1::int IS NULL OR o.dealership_id = $1) AND ($2::timestamptz IS NULL OR o.created_at >= $2)
+     ORDER BY o.created_at DESC, o.id DESC`,
+    [filter.dealershipId ?? null, filter.since?.toISOString() ?? null],
+  );
+  return rows.map(toOrder);
+}
+
+/** An order's vehicles in CSV order. */
+export async function selectOrderVehicles(db: Queryable, orderId: number): Promise<OrderVehicleRecord[]> {
+  const { rows } = await db.query<{
+    position: number;
+    vin: string;
+    stock: string | null;
+    year: number | null;
+    make: string | null;
+    model: string | null;
+    trim: string | null;
+    condition: Condition | null;
+    price: string | number | null;
+    url: string | null;
+    reason: VehicleReason;
+    not_on_website: boolean;
+    qr_file: string | null;
+  }>(
+    `SELECT position, vin, stock, year, make, model, trim, condition, price, url, reason, not_on_website, qr_file
+     FROM order_vehicles WHERE order_id = $1 ORDER BY position`,
+    [orderId],
+  );
+  return rows.map((r) => ({
+    position: Number(r.position),
+    vin: r.vin,
+    stock: r.stock,
+    year: r.year === null ? null : Number(r.year),
+    make: r.make,
+    model: r.model,
+    trim: r.trim,
+    condition: r.condition,
+    price: r.price === null ? null : Number(r.price),
+    url: r.url,
+    reason: r.reason,
+    notOnWebsite: r.not_on_website,
+    qrFile: r.qr_file,
+  }));
+}
+
+/** Marks a complete order voided; false when it was not complete (already voided or gone). */
+export async function markOrderVoided(
+  tx: Queryable,
+  id: number,
+  reason: string | null,
+  at: Date,
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE orders SET status = 'voided', voided_at = $2, void_reason = $3 WHERE id = $1 AND status = 'complete'`,
+    [id, at.toISOString(), reason],
+  );
+  return rowCount > 0;
+}
