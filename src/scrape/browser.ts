@@ -61,7 +61,7 @@ export class BrowserLauncher {
     let blocked = 0;
     await context.route('**/*', (route) => {
       const req = route.request();
-      let sameOrigin = false;
+      let sameOrigin: boolean;
       try {
         sameOrigin = new URL(req.url()).origin === origin;
       } catch {

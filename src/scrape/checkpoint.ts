@@ -71,11 +71,15 @@ export function createRun(
   try {
     mkdirSync(runDir, { recursive: true });
   } catch (err) {
-    throw new ScrapeError('run_folder', `cannot create the scrape run folder ${runDir}: ${(err as Error).message}`, {
-      action: 'abort',
-      cause: err,
-      hints: ['Check SILVERFOX_LOG_DIR: it must be a writable folder.'],
-    });
+    throw new ScrapeError(
+      'run_folder',
+      `cannot create the scrape run folder ${runDir}: ${(err as Error).message}`,
+      {
+        action: 'abort',
+        cause: err,
+        hints: ['Check SILVERFOX_LOG_DIR: it must be a writable folder.'],
+      },
+    );
   }
   const checkpoint: Checkpoint = {
     version: 1,
@@ -113,10 +117,14 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   }
   const parsed = checkpointSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ScrapeError('checkpoint', `the checkpoint ${file} is not valid: ${parsed.error.issues[0]?.message}`, {
-      action: 'abort',
-      hints: ['Start a new run without --resume.'],
-    });
+    throw new ScrapeError(
+      'checkpoint',
+      `the checkpoint ${file} is not valid: ${parsed.error.issues[0]?.message}`,
+      {
+        action: 'abort',
+        hints: ['Start a new run without --resume.'],
+      },
+    );
   }
   return parsed.data;
 }
@@ -137,10 +145,14 @@ export function findResumableRun(logDir: string, runId?: string): { runDir: stri
     }
     const checkpoint = loadCheckpoint(runDir);
     if (checkpoint.finishedAt) {
-      throw new ScrapeError('run_finished', `scrape run ${runId} already finished at ${checkpoint.finishedAt}`, {
-        action: 'abort',
-        hints: ['Start a new run without --resume.'],
-      });
+      throw new ScrapeError(
+        'run_finished',
+        `scrape run ${runId} already finished at ${checkpoint.finishedAt}`,
+        {
+          action: 'abort',
+          hints: ['Start a new run without --resume.'],
+        },
+      );
     }
     return { runDir, checkpoint };
   }

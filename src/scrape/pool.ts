@@ -75,7 +75,8 @@ async function runOne<R>(
   const onParentAbort = () => end(new ScrapeAbortedError());
   opts.signal?.addEventListener('abort', onParentAbort, { once: true });
   const deadline = setTimeout(
-    () => end(new DealershipTimeoutError(`not finished after ${opts.taskTimeoutMs} ms; abandoned`), 'timeout'),
+    () =>
+      end(new DealershipTimeoutError(`not finished after ${opts.taskTimeoutMs} ms; abandoned`), 'timeout'),
     opts.taskTimeoutMs,
   );
   const watchdog = setInterval(

@@ -54,7 +54,9 @@ export async function prepareJob(job: ScrapeJob) {
     ]);
   }
   if (!job.siteUrl) {
-    throw new ScrapeConfigError(`${job.name} has no site URL in the registry`, [`Set it: ${fix} --url https://...`]);
+    throw new ScrapeConfigError(`${job.name} has no site URL in the registry`, [
+      `Set it: ${fix} --url https://...`,
+    ]);
   }
   const adapter = await load();
   const parsed = adapter.options.safeParse(job.scraper);
@@ -118,5 +120,11 @@ export async function scrapeJob(
       ],
     });
   }
-  return { vehicles: out.vehicles, pages, requests: http.requests, retries: http.retries, skipped: out.skipped };
+  return {
+    vehicles: out.vehicles,
+    pages,
+    requests: http.requests,
+    retries: http.retries,
+    skipped: out.skipped,
+  };
 }

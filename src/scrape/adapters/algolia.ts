@@ -83,7 +83,8 @@ export function extractSearchConfig(page: string): AlgoliaConfig | SearchService
     return { kind: 'search-service', apiUrl, ccid, apiKey };
   }
   const ac = findAssignedObject(page, 'algoliaConfig');
-  if (!ac) throw new ShapeError(PLATFORM, 'listing page', 'neither algoliaConfig nor SEARCH_SERVICE is embedded');
+  if (!ac)
+    throw new ShapeError(PLATFORM, 'listing page', 'neither algoliaConfig nor SEARCH_SERVICE is embedded');
   const appId = readJsString(ac, 'appId');
   const apiKey = readJsString(ac, 'apiKeySearch') ?? readJsString(ac, 'apiKey');
   const indexName = readJsString(ac, 'indexName');
@@ -94,18 +95,18 @@ export function extractSearchConfig(page: string): AlgoliaConfig | SearchService
 }
 
 const hitSchema = z.looseObject({
-  objectID: z.unknown(),
-  vin: z.unknown(),
-  stock: z.unknown(),
-  type: z.unknown(),
-  year: z.unknown(),
-  make: z.unknown(),
-  model: z.unknown(),
-  trim: z.unknown(),
-  msrp: z.unknown(),
-  our_price: z.unknown(),
-  link: z.unknown(),
-  date_in_stock: z.unknown(),
+  objectID: z.unknown().optional(),
+  vin: z.unknown().optional(),
+  stock: z.unknown().optional(),
+  type: z.unknown().optional(),
+  year: z.unknown().optional(),
+  make: z.unknown().optional(),
+  model: z.unknown().optional(),
+  trim: z.unknown().optional(),
+  msrp: z.unknown().optional(),
+  our_price: z.unknown().optional(),
+  link: z.unknown().optional(),
+  date_in_stock: z.unknown().optional(),
 });
 const queriesSchema = z.looseObject({
   results: z
@@ -169,19 +170,19 @@ const listingSchema = z.looseObject({
   data: z.looseObject({
     listings: z.array(
       z.looseObject({
-        vin: z.unknown(),
-        stock_number: z.unknown(),
-        condition: z.unknown(),
-        year: z.unknown(),
-        make: z.unknown(),
-        model: z.unknown(),
-        trim: z.unknown(),
-        msrp: z.unknown(),
-        price: z.unknown(),
-        vdp_url: z.unknown(),
-        date_in_stock: z.unknown(),
-        availability: z.unknown(),
-        in_transit: z.unknown(),
+        vin: z.unknown().optional(),
+        stock_number: z.unknown().optional(),
+        condition: z.unknown().optional(),
+        year: z.unknown().optional(),
+        make: z.unknown().optional(),
+        model: z.unknown().optional(),
+        trim: z.unknown().optional(),
+        msrp: z.unknown().optional(),
+        price: z.unknown().optional(),
+        vdp_url: z.unknown().optional(),
+        date_in_stock: z.unknown().optional(),
+        availability: z.unknown().optional(),
+        in_transit: z.unknown().optional(),
       }),
     ),
     total_vehicle_count: z.coerce.number().int().nonnegative(),
@@ -189,7 +190,10 @@ const listingSchema = z.looseObject({
 });
 
 /** Pure: one SEARCH_SERVICE response -> total and vehicles. */
-export function extractSearchServicePage(json: unknown, site: string): { total: number; vehicles: RawVehicle[] } {
+export function extractSearchServicePage(
+  json: unknown,
+  site: string,
+): { total: number; vehicles: RawVehicle[] } {
   const d = expectShape(PLATFORM, 'SEARCH_SERVICE response', listingSchema, json).data;
   return {
     total: d.total_vehicle_count,
@@ -217,7 +221,10 @@ function params(p: Record<string, string | number>): string {
 }
 
 async function scrapeAlgolia(ctx: AdapterContext, opts: Options, cfg: AlgoliaConfig, out: VehicleCollector) {
-  const host = (opts.algolia_host ?? `https://${cfg.appId.toLowerCase()}-dsn.algolia.net`).replace(/\/+$/, '');
+  const host = (opts.algolia_host ?? `https://${cfg.appId.toLowerCase()}-dsn.algolia.net`).replace(
+    /\/+$/,
+    '',
+  );
   const url = `${host}/1/indexes/*/queries`;
   const indexName = opts.index_name ?? cfg.indexName;
   const headers = { 'x-algolia-application-id': cfg.appId, 'x-algolia-api-key': cfg.apiKey };
@@ -226,7 +233,9 @@ async function scrapeAlgolia(ctx: AdapterContext, opts: Options, cfg: AlgoliaCon
 
   const filters = [...opts.facet_filters];
   if (opts.location) {
-    const facetJson = await query([{ indexName, params: params({ hitsPerPage: 0, facets: '["Location"]' }) }]);
+    const facetJson = await query([
+      { indexName, params: params({ hitsPerPage: 0, facets: '["Location"]' }) },
+    ]);
     const facets = expectShape(PLATFORM, 'facet response', queriesSchema, facetJson).results[0]!.facets;
     const values = Object.keys(facets?.Location ?? {});
     const value = matchLocation(values, [opts.location]);

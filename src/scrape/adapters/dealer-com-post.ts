@@ -26,16 +26,16 @@ const pageSchema = z.looseObject({
   inventory: z.array(
     z.looseObject({
       attributes: z.array(attr),
-      condition: z.unknown(),
-      status: z.unknown(),
-      year: z.unknown(),
-      make: z.unknown(),
-      model: z.unknown(),
-      trim: z.unknown(),
-      title: z.array(z.unknown()).nullish(),
-      link: z.unknown(),
-      inventoryDate: z.unknown(),
-      trackingPricing: z.looseObject({ salePrice: z.unknown(), msrp: z.unknown() }).nullish(),
+      condition: z.unknown().optional(),
+      status: z.unknown().optional(),
+      year: z.unknown().optional(),
+      make: z.unknown().optional(),
+      model: z.unknown().optional(),
+      trim: z.unknown().optional(),
+      title: z.array(z.unknown().optional()).nullish(),
+      link: z.unknown().optional(),
+      inventoryDate: z.unknown().optional(),
+      trackingPricing: z.looseObject({ salePrice: z.unknown().optional(), msrp: z.unknown() }).nullish(),
     }),
   ),
 });
@@ -46,7 +46,10 @@ export function extractSiteId(page: string): string | undefined {
 }
 
 /** Pure: one ws-inv-data response -> total and vehicles. */
-export function extractDealerComPostPage(json: unknown, site: string): { total: number; vehicles: RawVehicle[] } {
+export function extractDealerComPostPage(
+  json: unknown,
+  site: string,
+): { total: number; vehicles: RawVehicle[] } {
   const page = expectShape(PLATFORM, 'getInventory response', pageSchema, json);
   return {
     total: page.pageInfo.totalCount,

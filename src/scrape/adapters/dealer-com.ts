@@ -16,7 +16,10 @@ export type Feed = (typeof FEEDS)[number];
 const options = z
   .object({
     /** Feeds to read, in order; certified first so a CPO car listed in USED too keeps its CPO row. */
-    inventory_types: z.array(z.enum(FEEDS)).min(1).default([...FEEDS]),
+    inventory_types: z
+      .array(z.enum(FEEDS))
+      .min(1)
+      .default([...FEEDS]),
     /** Rows per page to ask for (some sites accept up to 100); unset: the site's default (18). */
     page_size: z.number().int().min(1).max(100).optional(),
   })
@@ -28,17 +31,17 @@ const pageSchema = z.looseObject({
     trackingData: z.array(
       z.looseObject({
         vin: z.string().nullish(),
-        stockNumber: z.unknown(),
-        inventoryType: z.unknown(),
-        modelYear: z.unknown(),
-        make: z.unknown(),
-        model: z.unknown(),
-        trim: z.unknown(),
-        status: z.unknown(),
-        inventoryDate: z.unknown(),
-        link: z.unknown(),
-        certified: z.unknown(),
-        pricing: z.looseObject({ msrp: z.unknown(), finalPrice: z.unknown() }).nullish(),
+        stockNumber: z.unknown().optional(),
+        inventoryType: z.unknown().optional(),
+        modelYear: z.unknown().optional(),
+        make: z.unknown().optional(),
+        model: z.unknown().optional(),
+        trim: z.unknown().optional(),
+        status: z.unknown().optional(),
+        inventoryDate: z.unknown().optional(),
+        link: z.unknown().optional(),
+        certified: z.unknown().optional(),
+        pricing: z.looseObject({ msrp: z.unknown().optional(), finalPrice: z.unknown() }).nullish(),
         address: z.looseObject({ accountName: z.unknown() }).nullish(),
       }),
     ),

@@ -29,7 +29,10 @@ const options = z
         { path: '/search/new/', tp: 'new' },
         { path: '/search/used/', tp: 'used' },
       ]),
-    availability: z.array(z.enum(['in_stock', 'in_transit', 'allocated'])).min(1).default(['in_stock', 'in_transit', 'allocated']),
+    availability: z
+      .array(z.enum(['in_stock', 'in_transit', 'allocated']))
+      .min(1)
+      .default(['in_stock', 'in_transit', 'allocated']),
     /** `browser` for sites whose results are rendered client-side. */
     render: z.enum(['http', 'browser']).default('http'),
   })
@@ -54,7 +57,11 @@ export function extractEprocessPage(
       'no .vehicle_item cards, page count or .no_results: the results may be rendered client-side (set scraper.render to "browser")',
     );
   }
-  const pageCount = countEl ? Number.parseInt(countEl.text.replace(/[^\d]/g, ''), 10) || 0 : items.length ? 1 : 0;
+  const pageCount = countEl
+    ? Number.parseInt(countEl.text.replace(/[^\d]/g, ''), 10) || 0
+    : items.length
+      ? 1
+      : 0;
   const vehicles = items.map((el, i) => {
     const raw = el.getAttribute('data-vehicle');
     if (!raw) throw new ShapeError(PLATFORM, 'vehicle card', `card ${i + 1} has no data-vehicle`);
@@ -92,9 +99,16 @@ export const adapter: Adapter<z.infer<typeof options>> = {
       for (const av of opts.availability) {
         for (let p = 1; ; p++) {
           const sep = search.path.includes('?') ? '&' : '?';
-          const url = siteUrlFor(ctx.siteUrl, `${search.path}${sep}tp=${encodeURIComponent(search.tp)}&av=${av}&p=${p}`);
+          const url = siteUrlFor(
+            ctx.siteUrl,
+            `${search.path}${sep}tp=${encodeURIComponent(search.tp)}&av=${av}&p=${p}`,
+          );
           const html = session
-            ? await session.render(url, { waitFor: RESULTS_SELECTOR, timeoutMs: ctx.timeoutMs, signal: ctx.signal })
+            ? await session.render(url, {
+                waitFor: RESULTS_SELECTOR,
+                timeoutMs: ctx.timeoutMs,
+                signal: ctx.signal,
+              })
             : await ctx.http.text(url);
           const { pageCount, vehicles } = extractEprocessPage(html, ctx.siteUrl, av);
           ctx.page(url, vehicles.length);

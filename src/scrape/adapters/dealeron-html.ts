@@ -44,7 +44,8 @@ export function extractDealerOnListing(
   const elements = (list as { itemListElement?: unknown } | undefined)?.itemListElement;
   if (!Array.isArray(elements)) throw new ShapeError(PLATFORM, 'ItemListJson', 'no itemListElement array');
   const count = (model.SearchResultsListModel as { ResultsCount?: unknown } | undefined)?.ResultsCount;
-  if (count === undefined) throw new ShapeError(PLATFORM, 'dlron-srp-model', 'no SearchResultsListModel.ResultsCount');
+  if (count === undefined)
+    throw new ShapeError(PLATFORM, 'dlron-srp-model', 'no SearchResultsListModel.ResultsCount');
   const vehicles = elements.map((e, i) => {
     const item = ((e as { item?: unknown }).item ?? e) as Record<string, unknown>;
     const url = absoluteUrl(item.url, site);

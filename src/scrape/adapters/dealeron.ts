@@ -31,25 +31,26 @@ export function extractTaggingData(page: string): { dealerId: string; pageId: st
   }
   const dealerId = text(data.dealerId).trim();
   const pageId = text(data.pageId).trim();
-  if (!dealerId || !pageId) throw new ShapeError(PLATFORM, 'dealeron_tagging_data', 'dealerId or pageId missing');
+  if (!dealerId || !pageId)
+    throw new ShapeError(PLATFORM, 'dealeron_tagging_data', 'dealerId or pageId missing');
   return { dealerId, pageId };
 }
 
 const cardSchema = z.looseObject({
-  VehicleVin: z.unknown(),
-  VehicleStockNumber: z.unknown(),
-  VehicleCondition: z.unknown(),
-  VehicleYear: z.unknown(),
-  VehicleMake: z.unknown(),
-  VehicleModel: z.unknown(),
-  VehicleTrim: z.unknown(),
-  VehicleMsrp: z.unknown(),
-  VehicleInternetPrice: z.unknown(),
-  VehicleInStock: z.unknown(),
-  VehicleInTransit: z.unknown(),
+  VehicleVin: z.unknown().optional(),
+  VehicleStockNumber: z.unknown().optional(),
+  VehicleCondition: z.unknown().optional(),
+  VehicleYear: z.unknown().optional(),
+  VehicleMake: z.unknown().optional(),
+  VehicleModel: z.unknown().optional(),
+  VehicleTrim: z.unknown().optional(),
+  VehicleMsrp: z.unknown().optional(),
+  VehicleInternetPrice: z.unknown().optional(),
+  VehicleInStock: z.unknown().optional(),
+  VehicleInTransit: z.unknown().optional(),
   VehicleStatusModel: z.looseObject({ StatusText: z.unknown() }).nullish(),
-  VehicleTaggingInventoryDate: z.unknown(),
-  VehicleDetailUrl: z.unknown(),
+  VehicleTaggingInventoryDate: z.unknown().optional(),
+  VehicleDetailUrl: z.unknown().optional(),
 });
 const pageSchema = z.looseObject({
   DisplayCards: z.array(z.looseObject({ VehicleCard: cardSchema.nullish() })),

@@ -56,11 +56,18 @@ export const adapter: Adapter<z.infer<typeof options>> = {
     if (!key) {
       const listing = siteUrlFor(ctx.siteUrl, opts.listing_path);
       key = extractBlockKey(await ctx.http.text(listing));
-      if (!key) throw new ShapeError(PLATFORM, `page ${listing}`, 'no data-block-key (set scraper.block_key)');
+      if (!key)
+        throw new ShapeError(PLATFORM, `page ${listing}`, 'no data-block-key (set scraper.block_key)');
     }
     for (let page = 1; ; page++) {
-      const url = siteUrlFor(ctx.siteUrl, `/functions/getInventorySubset?page=${page}&blockKey=${encodeURIComponent(key)}`);
-      const vehicles = extractDealrPage(parseJson(PLATFORM, 'getInventorySubset response', await ctx.http.text(url)), ctx.siteUrl);
+      const url = siteUrlFor(
+        ctx.siteUrl,
+        `/functions/getInventorySubset?page=${page}&blockKey=${encodeURIComponent(key)}`,
+      );
+      const vehicles = extractDealrPage(
+        parseJson(PLATFORM, 'getInventorySubset response', await ctx.http.text(url)),
+        ctx.siteUrl,
+      );
       ctx.page(url, vehicles.length);
       const fresh = out.addAll(vehicles);
       if (vehicles.length === 0 || fresh === 0) break;

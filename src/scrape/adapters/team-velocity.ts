@@ -31,7 +31,10 @@ export interface TvCard {
 }
 
 /** Pure: one listing page -> its cards and the account id. */
-export function extractTeamVelocityListing(html: string, site: string): { accountId?: string; cards: TvCard[] } {
+export function extractTeamVelocityListing(
+  html: string,
+  site: string,
+): { accountId?: string; cards: TvCard[] } {
   const accountId = /\baccountId\s*=\s*["']([^"']+)["']/.exec(html)?.[1];
   const root = parseHtml(html);
   const cards = root.querySelectorAll(CARD).map((el, i) => {
@@ -51,26 +54,30 @@ export function conditionOfPath(p: string): string {
 }
 
 const vehicleSchema = z.looseObject({
-  vin: z.unknown(),
-  stock: z.unknown(),
-  year: z.unknown(),
-  make: z.unknown(),
-  model: z.unknown(),
-  trim: z.unknown(),
-  type: z.unknown(),
-  msrp: z.unknown(),
-  sellingPrice: z.unknown(),
-  inTransit: z.unknown(),
-  inProduction: z.unknown(),
-  reserved: z.unknown(),
-  dateInStock: z.unknown(),
+  vin: z.unknown().optional(),
+  stock: z.unknown().optional(),
+  year: z.unknown().optional(),
+  make: z.unknown().optional(),
+  model: z.unknown().optional(),
+  trim: z.unknown().optional(),
+  type: z.unknown().optional(),
+  msrp: z.unknown().optional(),
+  sellingPrice: z.unknown().optional(),
+  inTransit: z.unknown().optional(),
+  inProduction: z.unknown().optional(),
+  reserved: z.unknown().optional(),
+  dateInStock: z.unknown().optional(),
 });
 
 /**
  * Pure: the vehicle JSON -> a raw vehicle, or undefined when the car is gone (empty answer or the
  * "just sold" page). `condition` comes from the listing path when the JSON has no `type`.
  */
-export function extractTeamVelocityVehicle(body: string, card: TvCard, condition: string): RawVehicle | undefined {
+export function extractTeamVelocityVehicle(
+  body: string,
+  card: TvCard,
+  condition: string,
+): RawVehicle | undefined {
   if (/this vehicle was just sold/i.test(body)) return undefined;
   const trimmed = body.trim();
   if (trimmed === '' || trimmed === 'null' || trimmed === '{}') return undefined;

@@ -22,17 +22,17 @@ export const DEALER_CATEGORY: Record<string, string> = { G: 'In Stock', A: 'Allo
 const pageSchema = z.looseObject({
   vehicleSummary: z.array(
     z.looseObject({
-      vin: z.unknown(),
-      stockNum: z.unknown(),
-      year: z.unknown(),
-      make: z.unknown(),
+      vin: z.unknown().optional(),
+      stockNum: z.unknown().optional(),
+      year: z.unknown().optional(),
+      make: z.unknown().optional(),
       model: z.looseObject({ marketingName: z.unknown() }).or(z.string()).nullish(),
-      grade: z.unknown(),
-      price: z.looseObject({ advertizedPrice: z.unknown(), totalMsrp: z.unknown() }).nullish(),
-      dealerCategory: z.unknown(),
-      isPreSold: z.unknown(),
-      vdpUrl: z.unknown(),
-      inventoryDate: z.unknown(),
+      grade: z.unknown().optional(),
+      price: z.looseObject({ advertizedPrice: z.unknown().optional(), totalMsrp: z.unknown() }).nullish(),
+      dealerCategory: z.unknown().optional(),
+      isPreSold: z.unknown().optional(),
+      vdpUrl: z.unknown().optional(),
+      inventoryDate: z.unknown().optional(),
     }),
   ),
   pagination: z.looseObject({ totalPages: z.coerce.number().int().nonnegative() }),
@@ -44,7 +44,10 @@ export function extractDealerCode(page: string): string | undefined {
 }
 
 /** Pure: one inventory response -> total pages and vehicles. */
-export function extractSmartPathPage(json: unknown, site: string): { totalPages: number; vehicles: RawVehicle[] } {
+export function extractSmartPathPage(
+  json: unknown,
+  site: string,
+): { totalPages: number; vehicles: RawVehicle[] } {
   const page = expectShape(PLATFORM, 'inventory response', pageSchema, json);
   return {
     totalPages: page.pagination.totalPages,

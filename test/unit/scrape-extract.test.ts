@@ -1,0 +1,390 @@
+/** Extractors on saved payloads: pure functions, JSON or HTML in, raw vehicles out. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { extractDealerComPage } from '../../src/scrape/adapters/dealer-com.js';
+import { extractDealerComPostPage, extractSiteId } from '../../src/scrape/adapters/dealer-com-post.js';
+import {
+  extractAlgoliaPage,
+  extractSearchConfig,
+  extractSearchServicePage,
+  hitStatus,
+  matchLocation,
+} from '../../src/scrape/adapters/algolia.js';
+import { extractDealerOnPage, extractTaggingData } from '../../src/scrape/adapters/dealeron.js';
+import { extractDealerOnDetail, extractDealerOnListing } from '../../src/scrape/adapters/dealeron-html.js';
+import {
+  conditionOfPath,
+  extractTeamVelocityListing,
+  extractTeamVelocityVehicle,
+} from '../../src/scrape/adapters/team-velocity.js';
+import { extractEprocessPage } from '../../src/scrape/adapters/dealer-eprocess.js';
+import { extractDealerCode, extractSmartPathPage } from '../../src/scrape/adapters/toyota-smartpath.js';
+import { extractBlockKey, extractDealrPage } from '../../src/scrape/adapters/dealr.js';
+import { ShapeError } from '../../src/scrape/errors.js';
+import { findAssignedObject, readJsString, stripHtml } from '../../src/scrape/extract-util.js';
+import { vehiclesCsv } from '../../src/scrape/csv.js';
+import { VehicleCollector } from '../../src/scrape/types.js';
+
+const DIR = path.resolve(import.meta.dirname, '../fixtures/sites/payloads');
+const raw = (f: string) => readFileSync(path.join(DIR, f), 'utf8');
+const json = (f: string) => JSON.parse(raw(f)) as unknown;
+const SITE = 'https://www.example-dealer.com';
+
+describe('dealer.com (GET)', () => {
+  const page = extractDealerComPage(json('dealer-com-page1.json'), 'https://www.rustydrewingcadillac.com');
+  it('reads every tracking row with its store, keeping values as the site wrote them', () => {
+    expect(page.total).toBe(5);
+    expect(page.vehicles).toHaveLength(4);
+    expect(page.vehicles[0]).toEqual({
+      vin: '1GYKPDRS4SZ100001',
+      stock: 'C25001',
+      year: '2025',
+      make: 'Cadillac',
+      model: 'XT6',
+      trim: 'Premium Luxury',
+      condition: 'new',
+      status: 'live',
+      price: '$56,490',
+      msrp: '$58,990',
+      date_in_stock: '2025-09-14',
+      url: 'https://www.rustydrewingcadillac.com/new/Cadillac/2025-Cadillac-XT6-1GYKPDRS4SZ100001.htm',
+      store: 'Rusty Drewing Cadillac',
+    });
+  });
+  it('keeps dirty values raw: lowercase VIN with whitespace, numbers, "Call for Price", "$0", malformed VIN', () => {
+    const [, lyriq, tahoe, xt4] = page.vehicles;
+    expect(lyriq!.vin).toBe('  1gykpdrs4sz100002 \n');
+    expect(lyriq!.year).toBe('2025');
+    expect(lyriq!.price).toBe('Call for Price');
+    expect(lyriq!.msrp).toBe('$0');
+    expect(lyriq!.status).toBe('in_transit_at_factory');
+    expect(tahoe!.store).toBe('Rusty Drewing Chevrolet Buick GMC');
+    expect(xt4!.vin).toHaveLength(16);
+    expect(xt4!.price).toBe('');
+    expect(xt4!.store).toBe('');
+  });
+  it('marks rows of the certified feed as certified', () => {
+    const p = extractDealerComPage(
+      { pageInfo: { totalCount: 1, trackingData: [{ vin: 'X', inventoryType: 'used' }] } },
+      SITE,
+      'CERTIFIED_USED',
+    );
+    expect(p.vehicles[0]!.condition).toBe('certified used');
+  });
+  it('fails loudly and specifically on an unexpected shape', () => {
+    expect(() => extractDealerComPage(json('dealer-com-bad-shape.json'), SITE)).toThrow(ShapeError);
+    expect(() => extractDealerComPage(json('dealer-com-bad-shape.json'), SITE)).toThrow(
+      /dealer\.com: unexpected getInventory response: at pageInfo\.trackingData: .*expected array/,
+    );
+    expect(() => extractDealerComPage('<html>', SITE)).toThrow(/at \(root\)/);
+  });
+});
+
+describe('dealer.com-post', () => {
+  it('reads VIN and stock from attributes, the year from the title when missing', () => {
+    const p = extractDealerComPostPage(
+      json('dealer-com-post-page.json'),
+      'https://www.auffenberghyundai.com',
+    );
+    expect(p.total).toBe(2);
+    expect(p.vehicles[0]).toMatchObject({
+      vin: 'km8jcca14su000001',
+      stock: 'H5001',
+      year: '2025',
+      make: 'Hyundai',
+      model: 'Tucson',
+      trim: 'SEL AWD',
+      condition: 'new',
+      status: 'in_transit',
+      price: '$31,245',
+      msrp: '$33,000',
+      url: 'https://www.auffenberghyundai.com/new/Hyundai/2025-Hyundai-Tucson-a1.htm',
+    });
+    expect(p.vehicles[1]).toMatchObject({ vin: '2HGFC2F69KH000002', year: '2019', price: '17995', msrp: '' });
+  });
+  it('finds the site id in a listing page', () => {
+    expect(
+      extractSiteId('<script>DDC.siteSettings = {"siteId":"auffenberghyundai","locale":"en_US"}</script>'),
+    ).toBe('auffenberghyundai');
+    expect(extractSiteId('<html></html>')).toBeUndefined();
+  });
+  it('rejects items without attributes', () => {
+    expect(() =>
+      extractDealerComPostPage({ pageInfo: { totalCount: 1 }, inventory: [{ vin: 'x' }] }, SITE),
+    ).toThrow(/at inventory\.0\.attributes/);
+  });
+});
+
+describe('algolia', () => {
+  it('reads the keys the listing page embeds as JavaScript', () => {
+    expect(extractSearchConfig(raw('algolia-listing.html'))).toEqual({
+      kind: 'algolia',
+      appId: 'SEWJN80HTN',
+      apiKey: '179608f32563367799314290254e3e44',
+      indexName: 'bmwofweststlouis_production_inventory',
+    });
+  });
+  it('prefers SEARCH_SERVICE on newer sites', () => {
+    expect(extractSearchConfig(raw('search-service-listing.html'))).toEqual({
+      kind: 'search-service',
+      apiUrl: 'https://search.dealerinspire.example/',
+      ccid: 'frank-leta-honda',
+      apiKey: "k-123'abc",
+    });
+  });
+  it('says what is missing when a page has no search config', () => {
+    expect(() => extractSearchConfig('<html><script>var x = 1;</script></html>')).toThrow(
+      /neither algoliaConfig nor SEARCH_SERVICE/,
+    );
+    expect(() => extractSearchConfig('<script>var algoliaConfig = {appId: "A"};</script>')).toThrow(
+      /apiKeySearch or indexName missing/,
+    );
+  });
+  it('reads only results[0]; objectID stands in for a missing vin; status from the known fields', () => {
+    const p = extractAlgoliaPage(json('algolia-queries.json'), 'https://www.bmwofweststlouis.com');
+    expect(p.nbPages).toBe(1);
+    expect(p.vehicles.map((v) => v.vin)).toEqual([
+      'WBA53FJ02SCT00001',
+      ' 5ux33dt09s9000002',
+      'WBY73AW05SFS00003',
+    ]);
+    expect(p.vehicles.map((v) => v.status)).toEqual(['In Stock', 'In Transit', 'In Transit']);
+    expect(p.vehicles.map((v) => v.price)).toEqual(['69875', 'Please call for price', '$0']);
+    expect(p.vehicles.map((v) => v.condition)).toEqual(['New', 'Certified Pre-Owned', 'CarBravo']);
+    expect(p.vehicles[1]!.url).toBe('https://www.bmwofweststlouis.com/inventory/used-2023-bmw-x4/');
+  });
+  it('reads the status field a dealership names', () => {
+    const hit = {
+      lightning: { statusLabel: 'In Stock' },
+      vehicle_status_filter: 'Allocated',
+      in_transit: '1',
+    };
+    expect(hitStatus(hit)).toBe('In Stock');
+    expect(hitStatus(hit, 'vehicle_status_filter')).toBe('Allocated');
+    expect(hitStatus(hit, 'in_transit')).toBe('In Transit');
+    expect(hitStatus({ intransit: false })).toBe('');
+  });
+  it('matches a Location facet value whose text carries HTML', () => {
+    const values = Object.keys(
+      (json('algolia-facets.json') as { results: { facets: { Location: object } }[] }).results[0]!.facets
+        .Location,
+    );
+    const jag = matchLocation(values, ['jaguar rancho mirage 71-387 highway 111']);
+    expect(jag).toContain('<br/>');
+    expect(matchLocation(values, ['Audi Rancho Mirage'])).toBe('Audi Rancho Mirage');
+    expect(matchLocation(values, ['Porsche'])).toBeUndefined();
+    expect(stripHtml('Jaguar <br/><b>Rancho</b>&amp;Mirage')).toBe('Jaguar Rancho &Mirage');
+  });
+  it('rejects a response without results', () => {
+    expect(() => extractAlgoliaPage({ results: [] }, SITE)).toThrow(ShapeError);
+    expect(() => extractAlgoliaPage({ message: 'Invalid API key' }, SITE)).toThrow(/at results/);
+  });
+  it('reads SEARCH_SERVICE listings', () => {
+    const p = extractSearchServicePage(json('search-service-page.json'), 'https://www.frankletahonda.com');
+    expect(p.total).toBe(2);
+    expect(p.vehicles[0]).toMatchObject({ vin: '1HGCY1F39SA000001', status: 'In Transit', price: '$29,990' });
+    expect(p.vehicles[1]).toMatchObject({ condition: 'used', price: '', status: '' });
+    expect(p.vehicles[0]!.url).toBe('https://www.frankletahonda.com/inventory/new-2025-honda-accord/');
+  });
+});
+
+describe('dealeron (JSON)', () => {
+  it('reads dealer and page ids from the tagging data', () => {
+    expect(extractTaggingData(raw('dealeron-listing.html'))).toEqual({
+      dealerId: '28563',
+      pageId: '2801491',
+    });
+    expect(() => extractTaggingData('<html></html>')).toThrow(/dealeron_tagging_data/);
+  });
+  it('reads vehicle cards, skipping ad cards', () => {
+    const p = extractDealerOnPage(json('dealeron-page.json'), 'https://www.columbiahonda.com');
+    expect(p.totalPages).toBe(1);
+    expect(p.vehicles).toHaveLength(3);
+    expect(p.vehicles[0]).toMatchObject({
+      vin: '1HGCY1F39SA100001',
+      price: '31990',
+      status: 'In Stock',
+      year: '2025',
+    });
+    expect(p.vehicles[1]).toMatchObject({ vin: '5j6rs6h59sl100002 ', status: 'In Transit', msrp: '$0' });
+    expect(p.vehicles[2]).toMatchObject({ vin: '19XFL2H88SE10003', status: 'Sold', price: '' });
+    expect(p.vehicles[0]!.url).toBe(
+      'https://www.columbiahonda.com/new-Columbia-2025-Honda-Accord-Sport-1HGCY1F39SA100001',
+    );
+  });
+  it('fails on a page without paging', () => {
+    expect(() => extractDealerOnPage({ DisplayCards: [] }, SITE)).toThrow(/at Paging/);
+  });
+});
+
+describe('dealeron-html', () => {
+  it('reads the ItemList (JSON inside a JSON string) and the next-page link', () => {
+    const p = extractDealerOnListing(raw('dealeron-html-listing-p1.html'), 'https://www.porschestlouis.com');
+    expect(p.resultsCount).toBe(3);
+    expect(p.hasNext).toBe(true);
+    expect(p.vehicles).toEqual([
+      {
+        url: 'https://www.porschestlouis.com/new-St+Louis-2025-Porsche-Macan-WP1AA2A51SLB00001',
+        vin: 'WP1AA2A51SLB00001',
+        name: '2025 Porsche Macan',
+      },
+      {
+        url: 'https://www.porschestlouis.com/certified-St+Louis-2023-Porsche-911-WP0AB2A91PS200002',
+        vin: 'wp0ab2a91ps200002',
+        name: '2023 Porsche 911',
+      },
+    ]);
+  });
+  it('sees the disabled next link on the last page (ItemListJson as an object)', () => {
+    const p = extractDealerOnListing(
+      raw('dealeron-html-listing-last.html'),
+      'https://www.porschestlouis.com',
+    );
+    expect(p.hasNext).toBe(false);
+    expect(p.vehicles).toHaveLength(1);
+    expect(p.vehicles[0]!.vin).toBe('');
+  });
+  it('reads a detail page; data-cpo makes a used car certified', () => {
+    const url = 'https://www.porschestlouis.com/certified-911';
+    expect(extractDealerOnDetail(raw('dealeron-html-detail.html'), url)).toEqual({
+      vin: 'WP0AB2A91PS200002',
+      stock: 'P23002',
+      year: '2023',
+      make: 'Porsche',
+      model: '911',
+      trim: 'Carrera S',
+      condition: 'Certified Used',
+      status: 'In Stock',
+      price: '$139,900',
+      msrp: '',
+      date_in_stock: '2025-07-19',
+      url,
+    });
+  });
+  it('fails on pages without the model or the vehicle element', () => {
+    expect(() => extractDealerOnListing('<html></html>', SITE)).toThrow(/dlron-srp-model/);
+    expect(() => extractDealerOnDetail('<html></html>', SITE)).toThrow(/data-vehicle-information/);
+  });
+});
+
+describe('team-velocity', () => {
+  it('reads cards of both designs; the VIN is the last segment of data-itemid', () => {
+    const p = extractTeamVelocityListing(raw('team-velocity-listing.html'), 'https://www.hwkia.com');
+    expect(p.accountId).toBe('20354');
+    expect(p.cards).toEqual([
+      {
+        vin: '5XYRG4LC1SG000001',
+        make: 'Kia',
+        url: 'https://www.hwkia.com/viewdetails/new/5xyrg4lc1sg000001/2025-kia-sorento-sport-utility',
+      },
+      {
+        vin: '1FTFW1E58NFA00002 ',
+        make: 'Ford',
+        url: 'https://www.hwkia.com/viewdetails/used/1ftfw1e58nfa00002/2022-ford-f-150',
+      },
+    ]);
+    expect(conditionOfPath('/inventory/Used?x=1')).toBe('Used');
+  });
+  it('reads the vehicle JSON; a sold page or an empty answer means gone', () => {
+    const card = { vin: '1FTFW1E58NFA00002', make: 'Ford', url: 'https://www.hwkia.com/x' };
+    expect(extractTeamVelocityVehicle(raw('team-velocity-vehicle.json'), card, 'Used')).toEqual({
+      vin: '1FTFW1E58NFA00002',
+      stock: 'U2202',
+      year: '2022',
+      make: 'Ford',
+      model: 'F-150',
+      trim: 'XLT SuperCrew',
+      condition: 'Used',
+      status: 'Reserved',
+      price: '$38,995',
+      msrp: '0',
+      date_in_stock: '2025-08-02',
+      url: 'https://www.hwkia.com/x',
+    });
+    expect(extractTeamVelocityVehicle(raw('team-velocity-sold.html'), card, 'Used')).toBeUndefined();
+    expect(extractTeamVelocityVehicle('null', card, 'Used')).toBeUndefined();
+    expect(() => extractTeamVelocityVehicle('<html>oops</html>', card, 'Used')).toThrow(/not JSON/);
+  });
+});
+
+describe('dealer-eprocess', () => {
+  it('reads cards, the page count and in-transit marks', () => {
+    const p = extractEprocessPage(
+      raw('eprocess-search.html'),
+      'https://www.joemachenstoyota.com',
+      'in_stock',
+    );
+    expect(p.pageCount).toBe(3);
+    expect(p.vehicles).toHaveLength(2);
+    expect(p.vehicles[0]).toMatchObject({ vin: '4T1DAACK5SU000001', status: 'In Stock', price: '$31,120' });
+    expect(p.vehicles[1]).toMatchObject({
+      vin: '5tfla5db1sx000002',
+      status: 'In Transit',
+      price: 'Call for Price',
+    });
+  });
+  it('takes the status from the availability filter', () => {
+    const p = extractEprocessPage(raw('eprocess-search.html'), SITE, 'allocated');
+    expect(p.vehicles[0]!.status).toBe('Allocated');
+  });
+  it('says a client-rendered shell needs the browser', () => {
+    expect(() => extractEprocessPage(raw('eprocess-client-shell.html'), SITE)).toThrow(/render to "browser"/);
+  });
+  it('an empty result page is zero pages, not an error', () => {
+    expect(extractEprocessPage('<div class="no_results">No vehicles</div>', SITE)).toEqual({
+      pageCount: 0,
+      vehicles: [],
+    });
+  });
+});
+
+describe('toyota-smartpath and dealr', () => {
+  it('smartpath: categories to lot status, pre-sold to Sold', () => {
+    const p = extractSmartPathPage(json('smartpath-page.json'), 'https://smartpath.twincitytoyota.com');
+    expect(p.totalPages).toBe(1);
+    expect(p.vehicles.map((v) => v.status)).toEqual(['In Stock', 'In Transit', 'Sold']);
+    expect(p.vehicles[0]).toMatchObject({
+      make: 'Toyota',
+      model: 'RAV4 Hybrid',
+      price: '36250',
+      msrp: '37,115',
+    });
+    expect(p.vehicles[2]!.model).toBe('Tacoma');
+    expect(extractDealerCode('<script>window.__CFG__={"dealerCd":"04136"}</script>')).toBe('04136');
+  });
+  it('dealr: cards inside the list HTML', () => {
+    const v = extractDealrPage(json('dealr-page.json'), 'https://www.stehouwerauto.com');
+    expect(v).toHaveLength(2);
+    expect(v[0]).toMatchObject({ vin: '1GCUDDED5SZ000001', status: 'In Stock', date_in_stock: '2025-09-01' });
+    expect(v[1]).toMatchObject({ vin: ' 1fmcu9g67mua00002', condition: 'Pre-Owned', price: '' });
+    expect(v[0]!.url).toBe('https://www.stehouwerauto.com/vehicle/1GCUDDED5SZ000001');
+    expect(extractBlockKey('<div data-block-key="inv-7f3a"></div>')).toBe('inv-7f3a');
+    expect(() => extractDealrPage({ filters: {} }, SITE)).toThrow(/at list/);
+  });
+});
+
+describe('shared pieces', () => {
+  it('finds assigned objects with braces inside strings', () => {
+    const page = `<script>window.cfg = {a: "}", b: {c: 'x{'}}; var after = 1;</script>`;
+    expect(findAssignedObject(page, 'cfg')).toBe(`{a: "}", b: {c: 'x{'}}`);
+    expect(readJsString(`{apiKey: "a\\"b"}`, 'apiKey')).toBe('a"b');
+    expect(findAssignedObject(page, 'missing')).toBeUndefined();
+  });
+  it('the collector keeps the first row of a VIN (case and whitespace aside) and counts the rest', () => {
+    const c = new VehicleCollector();
+    expect(c.add({ vin: '1HGCM82633A004352' })).toBe(true);
+    expect(c.add({ vin: ' 1hgcm82633a004352\n' })).toBe(false);
+    expect(c.add({ vin: '' })).toBe(true);
+    expect(c.add({ vin: '' })).toBe(true);
+    expect(c.vehicles).toHaveLength(3);
+    expect(c.skipped.duplicates).toBe(1);
+  });
+  it('writes canonical CSV with quoting, values raw', () => {
+    const csv = vehiclesCsv('HW Kia', [{ vin: ' 1hg ', price: '$34,995', model: 'Say "hi"', trim: 'a\nb' }]);
+    expect(csv.split('\r\n')[0]).toBe(
+      'vin,stock,dealership,year,make,model,trim,condition,status,price,msrp,date_in_stock,url',
+    );
+    expect(csv).toContain('" 1hg ",,HW Kia,,,"Say ""hi""","a\nb",,,"$34,995",,,');
+  });
+});
