@@ -50,6 +50,16 @@ export const settings = {
     description: 'Chromium executable used by scrape and PDF.',
     schema: z.string().min(1).default('/usr/bin/chromium'),
   },
+  templatesDir: {
+    env: 'SILVERFOX_TEMPLATES_DIR',
+    description: 'Folder of the sticker templates for `silverfox pdf` (<name>/sticker.html and proof.html).',
+    schema: z.string().optional(),
+  },
+  portalsDir: {
+    env: 'SILVERFOX_PORTALS_DIR',
+    description: 'Folder of the window-sticker portal configs for `silverfox stickers` (<name>.json).',
+    schema: z.string().optional(),
+  },
   concurrency: {
     env: 'SILVERFOX_CONCURRENCY',
     description: 'Dealerships (or pages) worked on at once.',
@@ -115,6 +125,8 @@ export interface Config {
   logDir: string;
   registryDir: string;
   chromiumPath: string;
+  templatesDir: string;
+  portalsDir: string;
   concurrency: number;
   dbConnectTimeoutMs: number;
   staleHours: number;
@@ -191,6 +203,8 @@ export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
     logDir: abs(out.logDir as string),
     registryDir: out.registryDir ? abs(out.registryDir as string) : path.join(packageRoot, 'scrapers'),
     chromiumPath: out.chromiumPath as string,
+    templatesDir: out.templatesDir ? abs(out.templatesDir as string) : path.join(packageRoot, 'templates'),
+    portalsDir: out.portalsDir ? abs(out.portalsDir as string) : path.join(packageRoot, 'portals'),
     concurrency: out.concurrency as number,
     dbConnectTimeoutMs: out.dbConnectTimeoutMs as number,
     staleHours: out.staleHours as number,
@@ -204,4 +218,28 @@ export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
     sources,
   };
   return Object.freeze(config);
+}
+
+/**
+ * A variable named by data rather than by the settings table (a portal config names the variables
+ * that hold its credentials): environment > `.env` in `cwd`. Empty counts as unset. The value is a
+ * secret as far as the caller knows: never log it.
+ */
+export function readNamedVariable(
+  name: string,
+  input: Pick<ResolveInput, 'env' | 'cwd'> = {},
+): string | undefined {
+  const env = input.env ?? process.env;
+  const fromEnv = env[name];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const fromDotenv = readDotenv(input.cwd ?? process.cwd())[name];
+  return fromDotenv !== undefined && fromDotenv !== '' ? fromDotenv : undefined;
+}
+
+/**
+ * The environment for a child tool (pg_dump, psql): this process's environment plus `extra`
+ * (e.g. PGPASSWORD, so a password never appears on a command line).
+ */
+export function childEnvironment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
 }

@@ -15,25 +15,111 @@ export type Action = (
 /** Exit code chosen by the last action (commander's parseAsync returns the program, not ours). */
 export const lastExit = { code: ExitCode.ok as number };
 
-/** Wraps a lazily imported action: builds its env, runs it, maps errors to exit codes. */
+/**
+ * Commands that write: they take the run lock (unless `--dry-run`) so two overlapping runs, e.g.
+ * two nightly cron runs, never interleave. Add a new writing command's path here.
+ */
+export const RUN_LOCKED_COMMANDS: ReadonlySet<string> = new Set([
+  'import',
+  'scrape',
+  'cao',
+  'list',
+  'orders void',
+  'orders archive',
+  'db prune',
+  'db restore',
+]);
+
+/** Commands that leave no line in the run log (reading the log should not grow it). */
+const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(['logs']);
+
+/** `db prune` for the `prune` subcommand of `db`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Wraps a lazily imported action: builds its env, takes the run lock for writing commands, runs
+ * it, maps errors to exit codes, and appends the run's line to the run log (on failure the last
+ * line of stderr names the log file).
+ */
 export function lazy(load: () => Promise<Action>) {
   return async (...all: unknown[]) => {
+    const started = new Date();
     const cmd = all[all.length - 1] as Command;
     const opts = all[all.length - 2] as Record<string, unknown>;
     const args = all
       .slice(0, -2)
       .flat()
       .filter((a): a is string => typeof a === 'string');
+    const name = commandPath(cmd);
     let env: CommandEnv | undefined;
+    let failure: unknown;
+    let code: number;
     const { commandEnv, reportError } = await import('./run.js');
+    let lock: { release(): Promise<void> } | undefined;
     try {
       env = commandEnv(cmd);
+      const e = env;
+      if (RUN_LOCKED_COMMANDS.has(name) && opts.dryRun !== true) {
+        const { acquireRunLock } = await import('../app/run-lock.js');
+        lock = await acquireRunLock(e.config, {
+          command: [name, ...args].join(' '),
+          waitSeconds: e.config.waitLockSeconds,
+          onWait: (m) => e.pres.info(m),
+        });
+      }
       const action = await load();
-      lastExit.code = (await action(env, args, opts, cmd)) ?? ExitCode.ok;
+      code = (await action(env, args, opts, cmd)) ?? ExitCode.ok;
     } catch (err) {
-      lastExit.code = reportError(err, env?.pres ?? new Presentation(cmd.optsWithGlobals()));
+      failure = err;
+      code = reportError(err, env?.pres ?? new Presentation(cmd.optsWithGlobals()));
+    } finally {
+      await lock?.release().catch(() => {});
+    }
+    lastExit.code = code;
+    if (env && !UNLOGGED_COMMANDS.has(name)) {
+      const file = await writeRunLog(env, { name, args, started, code, failure });
+      if (file && code !== ExitCode.ok) process.stderr.write(`log: ${file}\n`);
     }
   };
+}
+
+/** Appends the run's line; a log that cannot be written is a warning, never the run's failure. */
+async function writeRunLog(
+  env: CommandEnv,
+  run: { name: string; args: string[]; started: Date; code: number; failure: unknown },
+): Promise<string | undefined> {
+  try {
+    const { appendRunLog, maskSecrets } = await import('../app/logs.js');
+    const f = run.failure as { code?: unknown; message?: unknown } | undefined;
+    return appendRunLog(env.config, {
+      time: run.started.toISOString(),
+      pid: process.pid,
+      command: run.name,
+      args: run.args,
+      options: Object.fromEntries(
+        Object.entries(env.flags).filter(([k, v]) => v !== undefined && !(k === 'color' && v === true)),
+      ),
+      database: env.config.databaseUrl ? 'server' : 'embedded',
+      ...env.notes,
+      durationMs: Date.now() - run.started.getTime(),
+      exitCode: run.code,
+      ...(f !== undefined
+        ? {
+            error: {
+              code: typeof f?.code === 'string' ? f.code : 'internal',
+              message: maskSecrets(String(f?.message ?? f)),
+            },
+          }
+        : {}),
+    });
+  } catch (err) {
+    env.pres.warn(`could not write the run log in ${env.config.logDir}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** The "Examples:" block of a command's help. */

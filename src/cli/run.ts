@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolveConfig, type Config } from '../config.js';
 import type { AppContext } from '../app/context.js';
+import type { RunLogNotes } from '../app/logs.js';
 import { ExitCode, SilverfoxError } from '../errors.js';
 import { Presentation, type GlobalFlags } from './presentation.js';
 
@@ -9,6 +10,14 @@ export interface CommandEnv {
   flags: GlobalFlags;
   pres: Presentation;
   config: Readonly<Config>;
+  /**
+   * Adds facts to this run's log line (SILVERFOX_LOG_DIR): the dealership(s) worked on and what
+   * was done. Counts add up across calls, so a per-dealership loop can note each one.
+   * e.g. `env.note({ dealerships: [d.name], counts: { ordered: 12, skipped: 30 } })`.
+   */
+  note(fields: RunLogNotes): void;
+  /** What was noted so far. */
+  readonly notes: RunLogNotes;
 }
 
 /** Config flags that the global `--db` option sets. */
@@ -23,8 +32,19 @@ export function dbFlag(db: string | undefined): Partial<Record<'databaseUrl' | '
 export function commandEnv(cmd: Command, extraFlags: Partial<Record<string, unknown>> = {}): CommandEnv {
   const flags = cmd.optsWithGlobals<GlobalFlags & Record<string, unknown>>();
   const pres = new Presentation(flags);
-  const config = resolveConfig({ flags: { ...dbFlag(flags.db), ...extraFlags } });
-  return { flags, pres, config };
+  const waitLock = flags.waitLock === undefined ? {} : { waitLockSeconds: flags.waitLock };
+  const config = resolveConfig({ flags: { ...dbFlag(flags.db), ...waitLock, ...extraFlags } });
+  const notes: RunLogNotes = {};
+  const note = (fields: RunLogNotes) => {
+    if (fields.dealerships) {
+      notes.dealerships = [...new Set([...(notes.dealerships ?? []), ...fields.dealerships])];
+    }
+    if (fields.counts) {
+      notes.counts ??= {};
+      for (const [k, v] of Object.entries(fields.counts)) notes.counts[k] = (notes.counts[k] ?? 0) + v;
+    }
+  };
+  return { flags, pres, config, note, notes };
 }
 
 /** Opens the app context (lazily importing the database code), runs `fn`, closes. */

@@ -1,3 +1,5 @@
+import { formatBytes } from '../../core/duration.js';
+import { UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import { withApp } from '../run.js';
 
@@ -24,4 +26,87 @@ export const status: Action = async (env) => {
     env.pres.out(
       `schema version ${s.version} of ${s.latest}${s.pending.length ? `; pending: ${s.pending.join(', ')}` : ''}`,
     );
+};
+
+const countsLine = (c: Record<string, number>) =>
+  ['dealerships', 'imports', 'snapshots', 'vehicles', 'orders', 'vin_log']
+    .filter((t) => t in c)
+    .map((t) => `${c[t]} ${t}`)
+    .join(', ');
+
+export const backup: Action = async (env, [file], opts) => {
+  const { backupDatabase } = await import('../../app/backup.js');
+  const spinner = await env.pres.spinner(`backing up to ${file}`);
+  let r;
+  try {
+    r = await backupDatabase(env.config, { file: file!, overwrite: Boolean(opts.force) || env.pres.yes });
+  } catch (err) {
+    spinner.stop();
+    throw err;
+  }
+  spinner.stop();
+  env.note({ counts: { bytes: r.bytes, ...r.counts } });
+  if (env.pres.json) env.pres.outJson(r);
+  else
+    env.pres.out(
+      `backed up the ${r.database} to ${r.file} (${formatBytes(r.bytes)}): ${countsLine(r.counts)}`,
+    );
+};
+
+export const restore: Action = async (env, [file], opts) => {
+  const { restoreDatabase } = await import('../../app/backup.js');
+  const { pres } = env;
+  const r = await restoreDatabase(env.config, {
+    file: file!,
+    force: Boolean(opts.force) || pres.yes,
+    confirm: pres.interactive
+      ? (c) => pres.confirm(`The database holds ${countsLine(c)}. Replace all of it with ${file}?`)
+      : undefined,
+  });
+  env.note({ counts: r.after });
+  if (pres.json) pres.outJson(r);
+  else {
+    pres.out(`restored ${r.file} into the ${r.database}: ${countsLine(r.after)}`);
+    if (r.migrated.length > 0) pres.out(`migrated the restored database: ${r.migrated.join(', ')}`);
+    if (r.previous) pres.out(`the replaced database was kept in ${r.previous} (delete it when satisfied)`);
+  }
+};
+
+export const prune: Action = async (env, _args, opts) => {
+  const keep = Number(opts.keepSnapshots);
+  if (!/^\d+$/.test(String(opts.keepSnapshots))) {
+    throw new UsageError(`--keep-snapshots ${String(opts.keepSnapshots)} is not a whole number 0 or more`, [
+      'It counts archived snapshots kept per dealership; the active one is always kept.',
+    ]);
+  }
+  const { pruneSnapshots } = await import('../../app/maintenance.js');
+  const r = await withApp(env, (ctx) =>
+    pruneSnapshots(ctx, { keepSnapshots: keep, dryRun: Boolean(opts.dryRun) }),
+  );
+  env.note({ dealerships: r.dealerships.map((d) => d.dealership), counts: r.counts });
+  const { pres } = env;
+  if (pres.json) {
+    pres.outJson(r);
+    return;
+  }
+  if (r.dealerships.length === 0) {
+    pres.out(`nothing to prune: no dealership has more than ${keep} archived snapshot(s) with rows`);
+    return;
+  }
+  pres.out(
+    pres.table(
+      ['dealership', 'snapshots', 'vehicle rows', 'raw rows', 'row data'],
+      r.dealerships.map((d) => [d.dealership, d.snapshots, d.vehicleRows, d.rawRows, formatBytes(d.bytes)]),
+      { align: ['left', 'right', 'right', 'right', 'right'] },
+    ),
+  );
+  const c = r.counts;
+  pres.out();
+  pres.out(
+    `${r.dryRun ? 'would free' : 'freed'} ${c.vehicleRows} vehicle rows and ${c.rawRows} raw rows of ${c.snapshots} archived snapshot(s), ` +
+      `${formatBytes(c.bytes)} of row data` +
+      (r.dryRun
+        ? ''
+        : `; snapshot tables ${formatBytes(r.tableBytesBefore)} -> ${formatBytes(r.tableBytesAfter)} on disk`),
+  );
 };

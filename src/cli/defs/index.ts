@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { register as db } from './db.js';
 import { register as dealers } from './dealers.js';
+import { register as ops } from './ops.js';
 import { register as queue } from './queue.js';
 import { register as status } from './status.js';
 
-export const groups: ((program: Command) => void)[] = [status, dealers, db, queue];
+export const groups: ((program: Command) => void)[] = [status, dealers, db, queue, ops];

@@ -1,0 +1,65 @@
+import { formatDuration, parseSince } from '../../core/duration.js';
+import { UsageError } from '../../errors.js';
+import type { Action } from '../define.js';
+import { formatTime } from '../presentation.js';
+
+function summary(counts: Record<string, number> | undefined): string {
+  if (!counts) return '';
+  return Object.entries(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+export const logs: Action = async (env, _args, opts) => {
+  const { pres } = env;
+  const since = parseSince(String(opts.since), new Date());
+  if (!since) {
+    throw new UsageError(`--since ${String(opts.since)} is not a duration or a date`, [
+      'Use 30m, 12h, 1d, 2w, or a date such as 2026-11-01.',
+    ]);
+  }
+  const limit = Number(opts.limit);
+  if (!Number.isInteger(limit) || limit <= 0) {
+    throw new UsageError(`--limit ${String(opts.limit)} is not a positive whole number`);
+  }
+  const { readRunLogs } = await import('../../app/logs.js');
+  const result = readRunLogs(env.config.logDir, {
+    since,
+    errorsOnly: Boolean(opts.errors),
+    command: typeof opts.command === 'string' ? opts.command : undefined,
+    limit,
+  });
+  if (result.unreadableLines > 0) {
+    pres.warn(`${result.unreadableLines} line(s) of the run log could not be read and were left out`);
+  }
+  if (pres.json) {
+    pres.outJson(result.entries);
+    return;
+  }
+  if (result.entries.length === 0) {
+    pres.info(
+      `no ${opts.errors ? 'failed ' : ''}runs since ${formatTime(since.toISOString())} in ${env.config.logDir}`,
+    );
+    return;
+  }
+  pres.out(
+    pres.table(
+      ['time', 'command', 'dealerships', 'exit', 'took', 'result'],
+      result.entries.map((e) => {
+        const d = e.dealerships ?? [];
+        const failed = e.exitCode !== 0;
+        return [
+          formatTime(e.time),
+          [e.command, ...e.args].join(' ').slice(0, 60),
+          d.length > 2 ? `${d.slice(0, 2).join(', ')} +${d.length - 2}` : d.join(', '),
+          failed ? pres.c.red(String(e.exitCode)) : String(e.exitCode),
+          formatDuration(e.durationMs),
+          e.error ? `${e.error.code}: ${e.error.message}`.slice(0, 100) : summary(e.counts),
+        ];
+      }),
+      { align: ['left', 'left', 'left', 'right', 'right', 'left'] },
+    ),
+  );
+  const failed = result.entries.filter((e) => e.exitCode !== 0).length;
+  pres.info(`${result.entries.length} run(s), ${failed} failed; logs in ${env.config.logDir}`);
+};
