@@ -100,6 +100,14 @@ export class VehicleCollector {
     return true;
   }
 
+  /** Counts a sister store's row (once per VIN: group feeds list a car on several pages). */
+  skipSisterStore(vin: string): void {
+    const key = `sister:${VehicleCollector.key(vin)}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.skipped.sisterStore++;
+  }
+
   /** Adds a page of vehicles; returns how many were new. */
   addAll(vs: readonly RawVehicle[]): number {
     let n = 0;

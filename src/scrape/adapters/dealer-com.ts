@@ -109,7 +109,7 @@ export const adapter: Adapter<z.infer<typeof options>> = {
         );
         ctx.page(url, vehicles.length);
         for (const { store, ...v } of vehicles) {
-          if (store !== '' && !ctx.isOwnStore(store)) out.skipped.sisterStore++;
+          if (store !== '' && !ctx.isOwnStore(store)) out.skipSisterStore(v.vin);
           else out.add(v);
         }
         start += vehicles.length;
