@@ -89,7 +89,9 @@ export async function insertOrderVehicles(
                                  price, url, reason, not_on_website, qr_file)
      SELECT $1, u.* FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
                                 $8::text[], $9::text[], $10::numeric[], $11::text[], $12::text[],
-                                $13::boolean[], $14::text[])`,
+                                $13::boolean[], $14::text[])
+       AS u(position, vin, stock, year, make, model, trim, condition, price, url, reason, not_on_website,
+            qr_file)`,
     [
       orderId,
       col('position'),
