@@ -3,6 +3,7 @@ import type { OrderVehicle } from '../../src/core/order.js';
 import {
   BUILT_IN_TEMPLATES,
   compileTemplate,
+  type CustomTemplateDefinition,
   conditionLabel,
   formatPrice,
   neutralizeFormula,
@@ -31,7 +32,7 @@ const accord: OrderVehicle = {
   notOnWebsite: false,
 };
 const vehicle = (over: Partial<OrderVehicle>): OrderVehicle => ({ ...accord, ...over });
-const render = (name: string, v: OrderVehicle, custom = []) =>
+const render = (name: string, v: OrderVehicle, custom: CustomTemplateDefinition[] = []) =>
   renderRows(resolveTemplate(name, custom), [v], undefined, { dealership: 'Columbia Honda' });
 
 describe('built-in templates: exact headers (DESIGN.md)', () => {

@@ -1,0 +1,65 @@
+/**
+ * Durable writes for order folders: a file is on disk (fsync) before anyone is told it exists,
+ * and a folder's entries are on disk (fsync of the folder) before the folder is renamed into
+ * place. Used by the QR workers and the order-folder writer alike.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/** What the order summary records of a written file. */
+export interface WrittenFile {
+  bytes: number;
+  sha256: string;
+}
+
+/** SHA-256 of bytes, as lowercase hex. */
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Writes `data` to a new file (`wx`: an existing file is an error, never overwritten), optionally
+ * fsyncs it, and returns its size and SHA-256.
+ */
+export function writeFileDurableSync(
+  file: string,
+  data: Uint8Array,
+  opts: { fsync?: boolean } = {},
+): WrittenFile {
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    if (opts.fsync ?? true) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return { bytes: data.length, sha256: sha256Hex(data) };
+}
+
+/** Flushes a folder's entries (names created, renamed or removed in it) to disk. */
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `writeFileDurableSync` without blocking the event loop (for the few large files of an order). */
+export async function writeFileDurable(
+  file: string,
+  data: Uint8Array,
+  opts: { fsync?: boolean } = {},
+): Promise<WrittenFile> {
+  const handle = await open(file, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    if (opts.fsync ?? true) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { bytes: data.length, sha256: sha256Hex(data) };
+}
