@@ -47,6 +47,11 @@ export const settingsSchema = z
     recent_days: z.number().nonnegative().default(1),
     list_updates_vin_log: z.boolean().default(true),
     template: z.string().min(1).default('standard'),
+    /** The sticker template (templates/<name>/) `silverfox pdf` prints this dealership's orders with. */
+    sticker_template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a sticker template is a folder name: letters, digits, _ and -')
+      .default('default'),
     split_new_used: z.boolean().default(false),
     allow_off_lot: z.boolean().default(false),
     custom_templates: z.array(customTemplateSchema).default([]),
