@@ -3,18 +3,9 @@
  * context per dealership, and routing that blocks images, fonts, media and every request that
  * leaves the site's own origin (trackers, ad and analytics hosts that may not even be reachable).
  */
-import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { BrowserMissingError, ScrapeAbortedError, ShapeError } from './errors.js';
+import { ScrapeAbortedError, ShapeError } from './errors.js';
 import { USER_AGENT } from './http.js';
-
-/** Without these Chromium keeps dialing out (updates, sync, field trials) on a closed network. */
-export const CHROMIUM_ARGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 /** Cookie banners: clicked away when present so they never cover what we read. */
@@ -29,25 +20,17 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Launches Chromium lazily, once, and hands out a fresh context per dealership. */
+/**
+ * Launches Chromium lazily, once, and hands out a fresh context per dealership. The launch itself
+ * (executable, closed-network arguments, the error naming CHROMIUM_PATH) is the app's shared
+ * `launchChromium`, passed in so every Chromium of silverfox starts the same way.
+ */
 export class BrowserLauncher {
   private browser?: Promise<Browser>;
-  constructor(private readonly chromiumPath: string) {}
+  constructor(private readonly launchBrowser: () => Promise<Browser>) {}
 
   private launch(): Promise<Browser> {
-    this.browser ??= (async () => {
-      if (!existsSync(this.chromiumPath)) throw new BrowserMissingError(this.chromiumPath);
-      const { chromium } = await import('playwright-core');
-      try {
-        return await chromium.launch({
-          executablePath: this.chromiumPath,
-          headless: true,
-          args: CHROMIUM_ARGS,
-        });
-      } catch (err) {
-        throw new BrowserMissingError(this.chromiumPath, err);
-      }
-    })();
+    this.browser ??= this.launchBrowser();
     // A failed launch is not cached: the next dealership gets the same clear error, freshly.
     this.browser.catch(() => (this.browser = undefined));
     return this.browser;

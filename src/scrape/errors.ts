@@ -90,18 +90,6 @@ export class DealershipTimeoutError extends ScrapeError {
   }
 }
 
-/** Chromium is needed (a client-rendered site) and is not where CHROMIUM_PATH says. */
-export class BrowserMissingError extends ScrapeError {
-  constructor(path: string, cause?: unknown) {
-    super('browser_missing', `Chromium is needed for this site and cannot be started from ${path}`, {
-      cause,
-      hints: [
-        'Install it with `apt-get install -y chromium`, or set CHROMIUM_PATH to a Chromium executable.',
-      ],
-    });
-  }
-}
-
 /** The run was cancelled (Ctrl-C) or abandoned by the watchdog. */
 export class ScrapeAbortedError extends ScrapeError {
   constructor(message = 'scrape cancelled') {

@@ -20,7 +20,7 @@ const deps = (over: Partial<ScrapeDeps> = {}): ScrapeDeps => ({
   attempts: 3,
   backoffMs: 20,
   limiter: new HostRateLimiter(0),
-  browser: new BrowserLauncher('/nonexistent/chromium'),
+  browser: new BrowserLauncher(() => Promise.reject(new Error('no browser in this test'))),
   isOwnStore: (job, store) => [job.name, ...job.aliases].some((n) => nameKey(n) === nameKey(store)),
   ...over,
 });
