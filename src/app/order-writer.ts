@@ -1,0 +1,223 @@
+/**
+ * The one way an order is written, for CAO and LIST alike (rules 5 and 6):
+ *
+ *   transaction {
+ *     per-dealership advisory lock (rule 6)
+ *     plan the order (selection reads the VIN log under the lock)
+ *     allocate the order id, stage the folder (files fsynced under <orders>/.staging)
+ *     insert the order row, its vehicles and its VIN-log rows
+ *   } commit, then publish the folder (rename into place).
+ *
+ * A failure before the commit discards the staged folder and rolls back: no folder, no rows. A
+ * crash after the commit leaves a staged folder whose order exists; `recoverOrders` (run at the
+ * start of every order run) publishes it, and discards staged folders whose order never committed.
+ */
+import { existsSync } from 'node:fs';
+import { qrFilePath, type Template } from '../core/templates.js';
+import type { OrderType, OrderVehicle } from '../core/order.js';
+import type { Queryable } from '../db/database.js';
+import {
+  allocateOrderId,
+  insertOrder,
+  insertOrderVehicles,
+  lockDealershipOrders,
+  orderExists,
+  selectOrderByIdempotencyKey,
+  type OrderRecord,
+} from '../db/orders.js';
+import { insertVinLogEntries } from '../db/vinlog.js';
+import { OutputError, SilverfoxError } from '../errors.js';
+import {
+  discardOrder,
+  publishOrder,
+  recoverStagedOrders,
+  stageOrder,
+  type RecoveryResult,
+  type StageOrderOptions,
+  type StagedOrder,
+} from '../output/order-folder.js';
+import type { AppContext } from './context.js';
+
+/** Test hooks: fail at a precise point of the protocol (crash guarantees are tested with them). */
+export interface OrderFaults {
+  /** Runs after the folder is staged, before the rows are written and committed. */
+  afterStage?: (staged: StagedOrder) => void | Promise<void>;
+  /** Runs after the commit, before the folder is published. */
+  afterCommit?: (staged: StagedOrder) => void | Promise<void>;
+  /** Passed to stageOrder: called before each CSV/billing/summary file (simulates a full disk). */
+  beforeWrite?: StageOrderOptions['beforeWrite'];
+}
+
+/** What a use case decided to order, computed inside the order transaction. */
+export interface OrderPlan {
+  vehicles: OrderVehicle[];
+  /** Write VIN-log rows for the vehicles (CAO always; LIST per setting or flag). */
+  updateVinLog: boolean;
+  skipped?: { vin: string; reason: string }[];
+  duplicates?: string[];
+  extra?: Record<string, unknown>;
+  snapshotId: number | null;
+}
+
+export interface WriteOrderInput<P extends OrderPlan> {
+  dealership: { id: number; name: string; slug: string };
+  orderType: OrderType;
+  template: Template;
+  templateName: string;
+  splitNewUsed: boolean;
+  /** An order with this key already written makes this run a no-op (LIST batches, scheduled runs). */
+  idempotencyKey?: string;
+  createdBy?: string;
+  /** Computes what to order; runs under the dealership lock, reading through `tx` only. */
+  plan: (tx: Queryable) => Promise<P>;
+  faults?: OrderFaults;
+}
+
+export interface WrittenOrder {
+  orderId: number;
+  folder: string;
+  files: StagedOrder['files'];
+  summary: StagedOrder['summary'];
+  createdAt: Date;
+}
+
+export type WriteOrderOutcome<P> =
+  | ({ status: 'ordered'; plan: P } & WrittenOrder)
+  | { status: 'empty'; plan: P }
+  | { status: 'exists'; order: OrderRecord };
+
+/**
+ * Publishes staged folders of committed orders and discards the others. Folders a live process is
+ * still writing are left alone (stageOrder records the owner pid), so running this while another
+ * process stages an order is safe.
+ */
+export async function recoverOrders(ctx: AppContext): Promise<RecoveryResult> {
+  return recoverStagedOrders(ctx.config.ordersDir, (orderId) => orderExists(ctx.db, orderId));
+}
+
+/** Writes one order per the protocol above. */
+export async function writeOrder<P extends OrderPlan>(
+  ctx: AppContext,
+  input: WriteOrderInput<P>,
+): Promise<WriteOrderOutcome<P>> {
+  const d = input.dealership;
+  let staged: StagedOrder | undefined;
+  let outcome: WriteOrderOutcome<P>;
+  try {
+    outcome = await ctx.db.transaction(async (tx): Promise<WriteOrderOutcome<P>> => {
+      await lockDealershipOrders(tx, d.id);
+      if (input.idempotencyKey) {
+        const existing = await selectOrderByIdempotencyKey(tx, input.idempotencyKey);
+        if (existing) return { status: 'exists', order: existing };
+      }
+      const plan = await input.plan(tx);
+      if (plan.vehicles.length === 0) return { status: 'empty', plan };
+      const orderId = await allocateOrderId(tx);
+      const createdAt = ctx.now();
+      staged = await stageOrder(
+        {
+          ordersDir: ctx.config.ordersDir,
+          orderId,
+          dealership: { name: d.name, slug: d.slug },
+          orderType: input.orderType,
+          createdAt,
+          template: input.template,
+          splitNewUsed: input.splitNewUsed,
+          vehicles: plan.vehicles,
+          skipped: plan.skipped,
+          duplicates: plan.duplicates,
+          extra: plan.extra,
+        },
+        input.faults?.beforeWrite ? { beforeWrite: input.faults.beforeWrite } : {},
+      );
+      await input.faults?.afterStage?.(staged);
+      const files = new Set(staged.files.map((f) => f.path));
+      await insertOrder(tx, {
+        id: orderId,
+        dealershipId: d.id,
+        orderType: input.orderType,
+        template: input.templateName,
+        folder: staged.finalDir,
+        vehicleCount: plan.vehicles.length,
+        snapshotId: plan.snapshotId,
+        idempotencyKey: input.idempotencyKey ?? null,
+        summary: staged.summary,
+        createdBy: input.createdBy ?? null,
+        createdAt,
+      });
+      await insertOrderVehicles(
+        tx,
+        orderId,
+        plan.vehicles.map((v, i) => {
+          const qr = qrFilePath(v.vin);
+          return {
+            position: i + 1,
+            vin: v.vin,
+            stock: v.stock,
+            year: v.year,
+            make: v.make,
+            model: v.model,
+            trim: v.trim,
+            condition: v.condition,
+            price: v.price,
+            url: v.url,
+            reason: v.reason,
+            notOnWebsite: v.notOnWebsite,
+            qrFile: files.has(qr) ? qr : null,
+          };
+        }),
+      );
+      if (plan.updateVinLog) {
+        await insertVinLogEntries(
+          tx,
+          d.id,
+          plan.vehicles.map((v) => ({
+            vin: v.vin,
+            condition: v.condition,
+            orderType: input.orderType,
+            orderId,
+            orderRef: null,
+            processedAt: createdAt,
+          })),
+        );
+      }
+      return {
+        status: 'ordered',
+        plan,
+        orderId,
+        folder: staged.finalDir,
+        files: staged.files,
+        summary: staged.summary,
+        createdAt,
+      };
+    });
+  } catch (err) {
+    // Not committed: the staged folder must go too (rule 5).
+    if (staged) await discardOrder(staged).catch(() => {});
+    throw err;
+  }
+  if (outcome.status === 'ordered' && staged) {
+    const committed = staged;
+    try {
+      await input.faults?.afterCommit?.(committed);
+      await publishOrder(committed);
+    } catch (err) {
+      // A recovery in another process may have published it already; then all is well.
+      if (existsSync(committed.finalDir) && !existsSync(committed.stagingDir)) return outcome;
+      throw new OutputError(
+        `order #${outcome.orderId} is committed but its folder could not be moved into place: ${(err as Error).message}`,
+        {
+          cause: err,
+          hints: [
+            `The complete folder is staged in ${committed.stagingDir}.`,
+            'The next order run (or `silverfox orders show ' +
+              outcome.orderId +
+              '`) publishes it once the cause is fixed.',
+            ...(err instanceof SilverfoxError ? err.hints : []),
+          ],
+        },
+      );
+    }
+  }
+  return outcome;
+}
