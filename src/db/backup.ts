@@ -8,6 +8,10 @@
  * The password of DATABASE_URL goes to the tools through PGPASSWORD, never on their command line.
  */
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import {
   closeSync,
   existsSync,
@@ -94,6 +98,22 @@ function writeDurably(file: string, data: Uint8Array): void {
   renameSync(tmp, file);
 }
 
+/**
+ * Reads a gzip file through to its end, checking its CRC: PGlite's own loader reports a truncated
+ * tarball as an unhandled stream error instead of a failed load.
+ */
+async function verifyGzip(file: string): Promise<void> {
+  await pipeline(
+    createReadStream(file),
+    createGunzip(),
+    new Writable({
+      write(_chunk, _enc, cb) {
+        cb();
+      },
+    }),
+  );
+}
+
 /** A PGlite query surface for counting. */
 function pgliteQueryable(pg: PGlite): Queryable {
   return {
@@ -175,6 +195,7 @@ export async function restoreEmbedded(
     rmSync(staged, { recursive: true, force: true });
     let counts: Record<string, number>;
     try {
+      await verifyGzip(file);
       const pg = await openPglite(staged, new Blob([readFileSync(file)]));
       try {
         counts = await countTableRows(pgliteQueryable(pg));
@@ -297,17 +318,16 @@ export async function restoreServer(databaseUrl: string, file: string): Promise<
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // One explicit transaction, committed only when pg_restore produced the whole script: a
+    // truncated or corrupt dump makes pg_restore fail, and then psql is stopped before COMMIT, so
+    // the server rolls everything back (including the DROP SCHEMA).
     const psql = spawn(
       'psql',
-      [
-        '--no-psqlrc',
-        '--quiet',
-        '--set=ON_ERROR_STOP=1',
-        '--single-transaction',
-        '--file=-',
-        `--dbname=${url}`,
-      ],
-      { env, stdio: ['pipe', 'ignore', 'pipe'] },
+      ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', '--file=-', `--dbname=${url}`],
+      {
+        env,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      },
     );
     const out = {
       restore: { code: null, stderr: '' } as ToolRun,
@@ -319,23 +339,33 @@ export async function restoreServer(databaseUrl: string, file: string): Promise<
     };
     restore.stderr.on('data', (d: Buffer) => (out.restore.stderr += d.toString()));
     psql.stderr.on('data', (d: Buffer) => (out.psql.stderr += d.toString()));
-    restore.on('error', (err) => reject(missingTool('pg_restore', err)));
-    psql.on('error', (err) => reject(missingTool('psql', err)));
+    restore.on('error', (err) => {
+      psql.kill('SIGKILL');
+      reject(missingTool('pg_restore', err));
+    });
+    psql.on('error', (err) => {
+      restore.kill('SIGKILL');
+      reject(missingTool('psql', err));
+    });
     restore.on('close', (code) => {
       out.restore.code = code;
+      if (code === 0) psql.stdin.end('COMMIT;\n');
+      else psql.kill('SIGKILL');
       done();
     });
     psql.on('close', (code) => {
       out.psql.code = code;
+      // psql stopped on an error: the rest of the script has nowhere to go.
+      if (code !== 0) restore.kill('SIGKILL');
       done();
     });
     // psql stops reading on the first error; its closed stdin must not crash us.
     psql.stdin.on('error', () => {});
-    psql.stdin.write('DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n');
-    restore.stdout.pipe(psql.stdin);
+    psql.stdin.write('BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n');
+    restore.stdout.pipe(psql.stdin, { end: false });
   });
   if (run.restore.code !== 0 || run.psql.code !== 0) {
-    const why = (run.restore.code !== 0 ? run.restore.stderr : run.psql.stderr).trim();
+    const why = (run.psql.code !== 0 && run.psql.stderr.trim() ? run.psql.stderr : run.restore.stderr).trim();
     throw new DatabaseError(
       `restore of ${file} into ${maskUrl(databaseUrl)} failed: ${why || 'unknown error'}`,
       {
