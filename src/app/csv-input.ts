@@ -1,0 +1,332 @@
+/**
+ * Streaming CSV input for imports: bytes (gzip detected by its magic number) -> text (UTF-8 with
+ * or without BOM; a first chunk that is not UTF-8 is read as Windows-1252) -> rows, a chunk at a
+ * time, each row with the line it starts on. Delimiter (`,` `;` tab `|`) and line ending (CRLF,
+ * LF, CR) are detected from the header line.
+ *
+ * papaparse's Parser is driven directly from an async loop, which is its chunk mode without the
+ * pause/resume dance: the next bytes are read only when the caller asks for the next chunk, so
+ * memory stays flat behind a slow database (TOOLCHAIN.md: its Node stream mode collapses to ~5k
+ * rows/s there). Array mode: object mode is slower.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import Papa from 'papaparse';
+import { InputError } from '../errors.js';
+
+/** A quoted field running on for longer than this is a missing closing quote, not data. */
+const MAX_ROW_CHARS = 16 * 1024 * 1024;
+
+export interface CsvChunk {
+  /** Data rows (arrays of cell text). */
+  rows: string[][];
+  /** The line each row starts on (the header is line 1 unless blank lines precede it). */
+  lines: number[];
+  /** Per row, why it cannot be read (wrong number of fields, bad quotes); undefined when fine. */
+  problems: (string | undefined)[] | null;
+  /** Bytes read from the input so far (compressed bytes for gzip). */
+  bytesRead: number;
+}
+
+export interface CsvStream {
+  header: string[];
+  headerLine: number;
+  delimiter: string;
+  newline: string;
+  encoding: 'utf-8' | 'windows-1252';
+  gzip: boolean;
+  /** The data rows, a chunk at a time. */
+  chunks: AsyncGenerator<CsvChunk>;
+  /** sha256 of the bytes read (complete once `chunks` is done). */
+  sha256(): string;
+}
+
+async function* gunzipped(first: Buffer, rest: AsyncIterator<Buffer>, file: string): AsyncGenerator<Buffer> {
+  async function* all() {
+    yield first;
+    for (;;) {
+      const n = await rest.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  const gunzip = createGunzip();
+  const out = pipeline(all(), gunzip, () => {});
+  try {
+    for await (const chunk of out as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    throw new InputError(`${file}: not a readable gzip file: ${(err as Error).message}`, {
+      file,
+      hints: ['Check the file is complete (a download cut short), or give the uncompressed CSV.'],
+    });
+  }
+}
+
+function guessDelimiter(headerLine: string): string {
+  let best = ',';
+  let bestCount = 0;
+  for (const d of [',', ';', '\t', '|']) {
+    const n = headerLine.split(d).length - 1;
+    if (n > bestCount) {
+      best = d;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+function guessNewline(text: string): string {
+  const lf = text.indexOf('\n');
+  if (lf > 0 && text[lf - 1] === '\r') return '\r\n';
+  if (lf >= 0) return '\n';
+  return text.includes('\r') ? '\r' : '\n';
+}
+
+/**
+ * Opens a CSV byte stream: reads up to the header row and returns it with a generator of the
+ * data rows. `file` names the input in messages.
+ */
+export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string): Promise<CsvStream> {
+  const hash: Hash = createHash('sha256');
+  let bytesRead = 0;
+  const source = bytes[Symbol.asyncIterator]();
+  let firstRaw: IteratorResult<Buffer>;
+  try {
+    firstRaw = await source.next();
+  } catch (err) {
+    throw new InputError(`cannot read ${file}: ${(err as Error).message}`, { file, cause: err });
+  }
+  if (firstRaw.done || firstRaw.value.length === 0) {
+    throw new InputError(`${file} is empty`, {
+      file,
+      hints: ['An inventory CSV needs a header row and rows.'],
+    });
+  }
+  const first = firstRaw.value;
+  const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  // Hash and count the bytes as stored (compressed for gzip), whatever the decoding.
+  const counted: AsyncIterator<Buffer> = {
+    async next() {
+      const n = await source.next();
+      if (!n.done) {
+        hash.update(n.value);
+        bytesRead += n.value.length;
+      }
+      return n;
+    },
+  };
+  hash.update(first);
+  bytesRead += first.length;
+  const plain: AsyncIterator<Buffer> = gzip
+    ? gunzipped(first, counted, file)
+    : (async function* () {
+        yield first;
+        for (;;) {
+          const n = await counted.next();
+          if (n.done) return;
+          yield n.value;
+        }
+      })();
+
+  const firstPlain = await plain.next();
+  if (firstPlain.done || firstPlain.value.length === 0) {
+    throw new InputError(`${file} is empty`, { file });
+  }
+  const head = firstPlain.value;
+  const nul = head.indexOf(0);
+  if (nul >= 0) {
+    throw new InputError(
+      `${file} is not a CSV text file: it holds binary data (a zero byte at offset ${nul})`,
+      {
+        file,
+        hints: ['Export the inventory as CSV (comma, semicolon or tab separated), optionally gzipped.'],
+      },
+    );
+  }
+  let encoding: CsvStream['encoding'] = 'utf-8';
+  let decoder = new TextDecoder('utf-8', { fatal: true });
+  let text: string;
+  try {
+    text = decoder.decode(head, { stream: true });
+  } catch {
+    encoding = 'windows-1252';
+    decoder = new TextDecoder('windows-1252');
+    text = decoder.decode(head, { stream: true });
+  }
+
+  let pending: string | null = text;
+  let textDone = false;
+  async function nextText(): Promise<string | null> {
+    if (pending !== null) {
+      const t = pending;
+      pending = null;
+      return t;
+    }
+    if (textDone) return null;
+    const n = await plain.next();
+    if (n.done) {
+      textDone = true;
+      const tail = decoder.decode();
+      return tail === '' ? null : tail;
+    }
+    try {
+      return decoder.decode(n.value, { stream: true });
+    } catch (err) {
+      throw new InputError(`${file} is not valid UTF-8 past its start: ${(err as Error).message}`, {
+        file,
+        hints: ['Save the file as UTF-8 (or Windows-1252 throughout) and import it again.'],
+      });
+    }
+  }
+
+  // Read until the first non-blank line is complete: it tells the delimiter and the line ending.
+  let buffer = '';
+  let headerText: string | null = null;
+  for (;;) {
+    const t = await nextText();
+    if (t === null) {
+      headerText = buffer.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? null;
+      break;
+    }
+    buffer += t;
+    const m = /^(?:[ \t]*(?:\r\n|\n|\r))*([^\r\n]*\S[^\r\n]*)(\r\n|\n|\r)/.exec(buffer);
+    if (m && !(m[2] === '\r' && m.index + m[0].length === buffer.length)) {
+      headerText = m[1]!;
+      break;
+    }
+    if (buffer.length > MAX_ROW_CHARS) {
+      throw new InputError(
+        `${file}: no line break in the first ${MAX_ROW_CHARS / 1024 / 1024} MB; this is not a CSV file`,
+        {
+          file,
+        },
+      );
+    }
+  }
+  if (headerText === null) {
+    throw new InputError(`${file} has no header row (only blank lines)`, { file });
+  }
+  const delimiter = guessDelimiter(headerText);
+  const newline = guessNewline(buffer);
+  const nlChar = newline === '\r' ? '\r' : '\n';
+  const parser = new Papa.Parser({ delimiter, newline: newline as '\n' });
+  pending = buffer;
+
+  // Every row in file order with its line, blank lines left out; the header is the first row.
+  let line = 1;
+  async function* parsedRows(): AsyncGenerator<{
+    rows: string[][];
+    lines: number[];
+    bad: Map<number, string> | null;
+  }> {
+    let partial = '';
+    let eof = false;
+    while (!eof) {
+      const t = await nextText();
+      if (t === null) eof = true;
+      const aggregate = t === null ? partial : partial + t;
+      if (aggregate === '') return;
+      const res = parser.parse(aggregate, 0, !eof);
+      const consumed = res.meta.cursor;
+      partial = aggregate.slice(consumed);
+      if (partial.length > MAX_ROW_CHARS) {
+        throw new InputError(
+          `${file}: the row starting on line ${line} runs on for more than ${MAX_ROW_CHARS / 1024 / 1024} MB; a quoted field is probably missing its closing quote`,
+          { file, line, hints: ['Fix the quote in the file and import it again; nothing was imported.'] },
+        );
+      }
+      const data = res.data as string[][];
+      // Only a parse that met a quote can have newlines inside cells.
+      const quoted = aggregate.indexOf('"') >= 0;
+      let errs: Map<number, string> | null = null;
+      for (const e of res.errors) {
+        if (e.row === undefined) continue;
+        errs ??= new Map();
+        errs.set(
+          e.row,
+          e.code === 'MissingQuotes'
+            ? 'a quoted field is never closed (it runs to the end of the file)'
+            : `malformed quotes: ${e.message}`,
+        );
+      }
+      const rows: string[][] = [];
+      const lines: number[] = [];
+      let bad: Map<number, string> | null = null;
+      for (let i = 0; i < data.length; i++) {
+        const row = data[i]!;
+        const start = line;
+        line += quoted ? 1 + countNewlines(row, nlChar) : 1;
+        const err = errs?.get(i);
+        if (err === undefined && row.length === 1 && row[0]!.trim() === '') continue;
+        if (err !== undefined) (bad ??= new Map()).set(rows.length, err);
+        rows.push(row);
+        lines.push(start);
+      }
+      yield { rows, lines, bad };
+    }
+  }
+
+  const source2 = parsedRows();
+  let header: string[] | null = null;
+  let headerLine = 1;
+  let firstRows: { rows: string[][]; lines: number[]; bad: Map<number, string> | null } | null = null;
+  while (header === null) {
+    const n = await source2.next();
+    if (n.done) throw new InputError(`${file} has no header row (only blank lines)`, { file });
+    const b = n.value;
+    if (b.rows.length === 0) continue;
+    if (b.bad?.has(0)) {
+      throw new InputError(`${file}: the header row cannot be read: ${b.bad.get(0)}`, {
+        file,
+        line: b.lines[0],
+      });
+    }
+    header = b.rows[0]!.map((h) => h.replace(/^\uFEFF/, '').trim());
+    headerLine = b.lines[0]!;
+    const bad = b.bad ? new Map([...b.bad].map(([k, v]) => [k - 1, v] as [number, string])) : null;
+    firstRows = { rows: b.rows.slice(1), lines: b.lines.slice(1), bad };
+  }
+  const fields = header.length;
+
+  function toChunk(b: { rows: string[][]; lines: number[]; bad: Map<number, string> | null }): CsvChunk {
+    let problems: (string | undefined)[] | null = null;
+    for (let i = 0; i < b.rows.length; i++) {
+      let problem = b.bad?.get(i);
+      if (problem === undefined && b.rows[i]!.length !== fields) {
+        problem = `expected ${fields} fields like the header, found ${b.rows[i]!.length}`;
+      }
+      if (problem !== undefined) (problems ??= [])[i] = problem;
+    }
+    return { rows: b.rows, lines: b.lines, problems, bytesRead };
+  }
+
+  async function* chunks(): AsyncGenerator<CsvChunk> {
+    if (firstRows && firstRows.rows.length > 0) yield toChunk(firstRows);
+    firstRows = null;
+    for await (const b of source2) yield toChunk(b);
+  }
+
+  return {
+    header,
+    headerLine,
+    delimiter,
+    newline,
+    encoding,
+    gzip,
+    chunks: chunks(),
+    sha256: () => hash.copy().digest('hex'),
+  };
+}
+
+function countNewlines(row: readonly string[], nlChar: string): number {
+  let n = 0;
+  for (const cell of row) {
+    let i = cell.indexOf(nlChar);
+    while (i >= 0) {
+      n++;
+      i = cell.indexOf(nlChar, i + 1);
+    }
+  }
+  return n;
+}

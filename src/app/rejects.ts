@@ -1,0 +1,78 @@
+/**
+ * The rejects CSV of an import (rule 7): one line per rejected row with the input file, the line
+ * the row starts on, the reason (a stable code), words saying what was wrong, and the original
+ * line as it was in the file (its cells joined again with the file's delimiter), so nothing is lost
+ * even when several files with different headers are imported at once.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+
+const HEADER = 'file,line,reason,detail,original\n';
+
+function cell(v: string, delimiter = ','): string {
+  return v.includes('"') || v.includes(delimiter) || v.includes('\n') || v.includes('\r')
+    ? `"${v.replace(/"/g, '""')}"`
+    : v;
+}
+
+// A spreadsheet would run a cell starting with = + @ - tab or CR as a formula: such a cell gets a
+// leading apostrophe (the only change ever made to an original line).
+function safe(v: string): string {
+  return /^[=+@\t\r-]/.test(v) ? `'${v}` : v;
+}
+
+export class RejectsWriter {
+  private stream: WriteStream | null = null;
+  private buffer: string[] = [];
+  /** Rows written. */
+  count = 0;
+
+  constructor(readonly file: string) {}
+
+  /** Queues one rejected row. */
+  add(
+    file: string,
+    line: number,
+    reason: string,
+    detail: string,
+    fields: readonly string[],
+    delimiter: string,
+  ): void {
+    const original = fields.map((f) => cell(f, delimiter)).join(delimiter);
+    this.buffer.push(`${cell(safe(file))},${line},${reason},${cell(safe(detail))},${cell(safe(original))}\n`);
+    this.count++;
+  }
+
+  /** Writes what is queued, waiting when the disk is slower than the import. */
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    if (!this.stream) {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      this.stream = createWriteStream(this.file);
+      this.stream.write(HEADER);
+    }
+    const text = this.buffer.join('');
+    this.buffer = [];
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+
+  /** Closes the file without flushing (the import failed; its folder is removed). */
+  destroy(): void {
+    this.stream?.destroy();
+    this.stream = null;
+    this.buffer = [];
+  }
+
+  /** Flushes and closes the file. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.stream) {
+      const s = this.stream;
+      this.stream = null;
+      await new Promise<void>((resolve, reject) =>
+        s.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
+    }
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * SQL of the import aggregate: imports, their snapshots (one per dealership present) and raw rows.
+ * A snapshot is `loading` while its import fills it and becomes `active` just before the import
+ * commits, archiving the dealership's previous one (rule 1; sql/003_import_snapshots.sql).
+ */
+import type { Queryable } from './database.js';
+import { copyCell, single } from './copy-csv.js';
+
+/** Advisory-lock key serializing imports and normalization (7305_0001 migrations, _0002 registry). */
+const IMPORT_LOCK = 7305_0003;
+
+/** Waits until no other import or normalization runs, for the rest of the transaction. */
+export async function lockImports(db: Queryable): Promise<void> {
+  await db.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
+}
+
+export interface PreviousImport {
+  id: number;
+  startedAt: Date;
+  rowsImported: number;
+}
+
+/** The latest finished import with this content hash, if any. */
+export async function findImportByContentHash(
+  db: Queryable,
+  contentHash: string,
+): Promise<PreviousImport | undefined> {
+  const { rows } = await db.query<{ id: number; started_at: Date | string; rows_imported: number }>(
+    `SELECT id, started_at, rows_imported FROM imports
+     WHERE content_hash = $1 AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1`,
+    [contentHash],
+  );
+  const r = rows[0];
+  return r
+    ? { id: Number(r.id), startedAt: new Date(r.started_at), rowsImported: Number(r.rows_imported) }
+    : undefined;
+}
+
+/** Starts an import row; returns its id. */
+export async function insertImport(
+  db: Queryable,
+  i: { source: 'csv' | 'scrape'; files: unknown; contentHash: string | null },
+): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO imports (source, files, content_hash) VALUES ($1, $2::jsonb, $3) RETURNING id`,
+    [i.source, JSON.stringify(i.files), i.contentHash],
+  );
+  return Number(rows[0]!.id);
+}
+
+/** Records the outcome of an import. */
+export async function finishImport(
+  db: Queryable,
+  id: number,
+  r: {
+    files: unknown;
+    contentHash: string;
+    rowsRead: number;
+    rowsImported: number;
+    rowsRejected: number;
+    rejectsFile: string | null;
+    report: unknown;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE imports SET files = $2::jsonb, content_hash = $3, rows_read = $4, rows_imported = $5,
+       rows_rejected = $6, rejects_file = $7, report = $8::jsonb, finished_at = now()
+     WHERE id = $1`,
+    [
+      id,
+      JSON.stringify(r.files),
+      r.contentHash,
+      r.rowsRead,
+      r.rowsImported,
+      r.rowsRejected,
+      r.rejectsFile,
+      JSON.stringify(r.report),
+    ],
+  );
+}
+
+/** A new, still invisible (`loading`) snapshot of one dealership in an import; returns its id. */
+export async function insertLoadingSnapshot(
+  db: Queryable,
+  importId: number,
+  dealershipId: number,
+): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO snapshots (import_id, dealership_id, status) VALUES ($1, $2, 'loading') RETURNING id`,
+    [importId, dealershipId],
+  );
+  return Number(rows[0]!.id);
+}
+
+/** Sets the row counts of several snapshots at once. */
+export async function updateSnapshotRowCounts(
+  db: Queryable,
+  snapshotIds: readonly number[],
+  rowCounts: readonly number[],
+): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  await db.query(
+    `UPDATE snapshots s SET row_count = v.n
+     FROM unnest($1::bigint[], $2::int[]) AS v(id, n) WHERE s.id = v.id`,
+    [snapshotIds, rowCounts],
+  );
+}
+
+/**
+ * Archives the active snapshots of the dealerships this import has a snapshot for, and only
+ * those (failure 15: a partial file must not empty the others). Returns dealership -> archived snapshot.
+ */
+export async function archiveSnapshotsReplacedBy(
+  db: Queryable,
+  importId: number,
+): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ id: number; dealership_id: number }>(
+    `UPDATE snapshots SET status = 'archived', archived_at = now()
+     WHERE status = 'active'
+       AND dealership_id IN (SELECT dealership_id FROM snapshots WHERE import_id = $1)
+     RETURNING id, dealership_id`,
+    [importId],
+  );
+  return new Map(rows.map((r) => [Number(r.dealership_id), Number(r.id)]));
+}
+
+/** Makes the import's loading snapshots active; returns how many. */
+export async function activateLoadingSnapshots(db: Queryable, importId: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE snapshots SET status = 'active' WHERE import_id = $1 AND status = 'loading'`,
+    [importId],
+  );
+  return rowCount;
+}
+
+/** The raw fields, in the order of raw_vehicles' text columns. */
+export const RAW_FIELDS = [
+  'vin',
+  'stock',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'condition',
+  'status',
+  'price',
+  'msrp',
+  'date_in_stock',
+  'url',
+] as const;
+
+const RAW_COPY_COLUMNS = ['import_id', 'dealership_id', 'file_index', 'line', ...RAW_FIELDS];
+
+/** One raw_vehicles line for COPY (no trailing newline); `values` follow RAW_FIELDS. */
+export function rawCopyLine(
+  importId: number,
+  dealershipId: number,
+  fileIndex: number,
+  line: number,
+  values: readonly (string | null | undefined)[],
+): string {
+  let out = `${importId},${dealershipId},${fileIndex},${line}`;
+  for (let i = 0; i < values.length; i++) out += `,${copyCell(values[i])}`;
+  return out;
+}
+
+/** COPYs newline-terminated raw_vehicles lines; returns rows copied. */
+export async function copyRawRows(db: Queryable, csv: string): Promise<number> {
+  return db.copyIn('raw_vehicles', RAW_COPY_COLUMNS, single(csv));
+}
+
+/** A raw row read back, camelCased. */
+export interface RawRowRecord {
+  fileIndex: number;
+  line: number;
+  vin: string | null;
+  stock: string | null;
+  year: string | null;
+  make: string | null;
+  model: string | null;
+  trim: string | null;
+  condition: string | null;
+  status: string | null;
+  price: string | null;
+  msrp: string | null;
+  dateInStock: string | null;
+  url: string | null;
+}
+
+/** The next page of a snapshot's raw rows in file order, after (fileIndex, line). */
+export async function selectRawRowsPage(
+  db: Queryable,
+  importId: number,
+  dealershipId: number,
+  after: { fileIndex: number; line: number },
+  limit: number,
+): Promise<RawRowRecord[]> {
+  const { rows } = await db.query<Record<string, string | number | null>>(
+    `SELECT file_index, line, ${RAW_FIELDS.join(', ')} FROM raw_vehicles
+     WHERE import_id = $1 AND dealership_id = $2 AND (file_index, line) > ($3, $4)
+     ORDER BY file_index, line LIMIT $5`,
+    [importId, dealershipId, after.fileIndex, after.line, limit],
+  );
+  return rows.map((r) => ({
+    fileIndex: Number(r.file_index),
+    line: Number(r.line),
+    vin: r.vin as string | null,
+    stock: r.stock as string | null,
+    year: r.year as string | null,
+    make: r.make as string | null,
+    model: r.model as string | null,
+    trim: r.trim as string | null,
+    condition: r.condition as string | null,
+    status: r.status as string | null,
+    price: r.price as string | null,
+    msrp: r.msrp as string | null,
+    dateInStock: r.date_in_stock as string | null,
+    url: r.url as string | null,
+  }));
+}
+
+/** An active snapshot and its dealership. */
+export interface ActiveSnapshot {
+  snapshotId: number;
+  importId: number;
+  dealershipId: number;
+  name: string;
+  rowCount: number;
+}
+
+/** Active snapshots, of the given dealerships or of all, by dealership name. */
+export async function selectActiveSnapshots(
+  db: Queryable,
+  dealershipIds?: readonly number[],
+): Promise<ActiveSnapshot[]> {
+  const { rows } = await db.query<{
+    id: number;
+    import_id: number;
+    dealership_id: number;
+    name: string;
+    row_count: number;
+  }>(
+    `SELECT s.id, s.import_id, s.dealership_id, d.name, s.row_count
+     FROM snapshots s JOIN dealerships d ON d.id = s.dealership_id
+     WHERE s.status = 'active' AND ($1::int[] IS NULL OR s.dealership_id = ANY($1::int[]))
+     ORDER BY d.name`,
+    [dealershipIds ? [...dealershipIds] : null],
+  );
+  return rows.map((r) => ({
+    snapshotId: Number(r.id),
+    importId: Number(r.import_id),
+    dealershipId: Number(r.dealership_id),
+    name: r.name,
+    rowCount: Number(r.row_count),
+  }));
+}
