@@ -1,0 +1,368 @@
+/**
+ * `silverfox scrape`: scrape dealership websites into one CSV per dealership under a run folder
+ * (`<logDir>/scrapes/<run id>/`, kept for audit), then import them all in ONE import (source
+ * `scrape`), so scraped and CSV data go through the same normalization. Dealerships run in a pool;
+ * one dealership's failure never blocks the others and never touches its active snapshot (its CSV
+ * is simply not imported). The checkpoint in the run folder lets `--resume` continue an
+ * interrupted run without re-fetching the dealerships already done.
+ */
+import path from 'node:path';
+import { nameKey, slugify, type RegistryEntry } from '../core/dealership.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { launchChromium } from '../output/browser-pool.js';
+import { BrowserLauncher } from '../scrape/browser.js';
+import {
+  createRun,
+  findResumableRun,
+  saveCheckpoint,
+  type Checkpoint,
+  type CheckpointEntry,
+} from '../scrape/checkpoint.js';
+import { writeVehiclesCsv } from '../scrape/csv.js';
+import { describeError } from '../scrape/errors.js';
+import { HostRateLimiter } from '../scrape/http.js';
+import { runPool } from '../scrape/pool.js';
+import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
+import type { SkipCounts } from '../scrape/types.js';
+import type { AppContext } from './context.js';
+import { resolveDealerships } from './dealers.js';
+import { importFiles, type ImportResult } from './import.js';
+import { readRegistry } from './registry.js';
+
+/** Attempts per request (the first included), for 5xx, 429, timeouts and refused connections. */
+export const REQUEST_ATTEMPTS = 3;
+
+export interface ScrapeOptions {
+  /** Dealership names, slugs or aliases; or `all`. */
+  dealers?: readonly string[];
+  /** Every enabled registry dealership that has a platform. */
+  all?: boolean;
+  /** Dealerships at once (default config.concurrency). */
+  concurrency?: number;
+  /** Import the CSVs at the end (default true; `--no-import` says false). */
+  import?: boolean;
+  /** Continue an interrupted run: true = the newest unfinished one, or a run id. */
+  resume?: boolean | string;
+  /** Ctrl-C: stops the run; the checkpoint stays for `--resume`. */
+  signal?: AbortSignal;
+  onProgress?: (e: ScrapeProgress) => void;
+}
+
+export type ScrapeProgress =
+  | { type: 'run'; runId: string; runDir: string; resumed: boolean; toFetch: number; alreadyDone: number }
+  | { type: 'start'; dealership: string; platform: string | null }
+  | { type: 'page'; dealership: string; url: string; pages: number; vehicles: number }
+  | { type: 'retry'; dealership: string; url: string; attempt: number; message: string }
+  | { type: 'stalled' | 'timeout'; dealership: string; message: string }
+  | { type: 'done'; dealership: string; vehicles: number; pages: number; retries: number; durationMs: number }
+  | { type: 'failed'; dealership: string; code: string; message: string }
+  | { type: 'import'; files: number };
+
+/** One dealership's outcome. */
+export interface DealershipScrape {
+  name: string;
+  slug: string;
+  platform: string | null;
+  status: 'done' | 'failed';
+  /** Done by an earlier run of this run id (not fetched again by this one). */
+  fromEarlierRun: boolean;
+  vehicles: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  skipped: SkipCounts | null;
+  /** Runs that tried this dealership (a resumed run tries the failed ones again). */
+  attempts: number;
+  durationMs: number;
+  /** Its CSV in the run folder. */
+  file: string | null;
+  error: { code: string; message: string; hints: string[] } | null;
+}
+
+export interface ScrapeImportSummary {
+  importId: number | null;
+  rowsRead: number;
+  rowsImported: number;
+  rowsRejected: number;
+  rejectsFile: string | null;
+  reportFile: string | null;
+  dealerships: { name: string; rows: number; rejected: number; activated: boolean }[];
+}
+
+export interface ScrapeResult {
+  runId: string;
+  runDir: string;
+  resumed: boolean;
+  dealerships: DealershipScrape[];
+  totals: { dealerships: number; done: number; failed: number; vehicles: number };
+  /** null with --no-import, or when no dealership was done. */
+  import: ScrapeImportSummary | null;
+}
+
+function toJob(entry: RegistryEntry): ScrapeJob {
+  return {
+    name: entry.name,
+    slug: slugify(entry.name),
+    aliases: entry.aliases,
+    platform: entry.platform,
+    siteUrl: entry.site_url || null,
+    scraper: entry.scraper,
+  };
+}
+
+/** The dealerships a new run scrapes, in registry order. */
+async function selectJobs(ctx: AppContext, opts: ScrapeOptions): Promise<ScrapeJob[]> {
+  const registry = readRegistry(ctx.config.registryDir).map((f) => f.entry);
+  const names = opts.dealers ?? [];
+  if (opts.all && names.length > 0) {
+    throw new UsageError('name dealerships or use --all, not both');
+  }
+  if (opts.all) {
+    const jobs = registry.filter((e) => e.enabled && e.platform).map(toJob);
+    if (jobs.length === 0) {
+      throw new UsageError('no enabled dealership with a platform in the registry', [
+        `Registry: ${ctx.config.registryDir}. Add one with \`silverfox dealers add NAME --platform P --url URL\`.`,
+      ]);
+    }
+    return jobs;
+  }
+  if (names.length === 0) {
+    throw new UsageError('name the dealerships to scrape, or use --all', [
+      'e.g. `silverfox scrape "Columbia Honda"` or `silverfox scrape --all`',
+    ]);
+  }
+  const found = await resolveDealerships(ctx, names);
+  const bySlug = new Map(registry.map((e) => [slugify(e.name), e]));
+  return found.map((d) => {
+    const entry = bySlug.get(d.slug);
+    // A dealership first seen in a feed has no registry entry: no platform, no URL to scrape.
+    return entry
+      ? toJob(entry)
+      : { name: d.name, slug: d.slug, aliases: d.aliases, platform: null, siteUrl: null, scraper: {} };
+  });
+}
+
+function entryResult(
+  job: { name: string; slug: string; platform: string | null },
+  e: CheckpointEntry,
+  runDir: string,
+  earlier: boolean,
+): DealershipScrape {
+  return {
+    name: job.name,
+    slug: job.slug,
+    platform: job.platform,
+    status: e.status,
+    fromEarlierRun: earlier,
+    vehicles: e.vehicles,
+    pages: e.pages,
+    requests: e.requests,
+    retries: e.retries,
+    skipped: e.skipped ?? null,
+    attempts: e.attempts,
+    durationMs: e.durationMs,
+    file: e.file ? path.join(runDir, e.file) : null,
+    error: e.error ?? null,
+  };
+}
+
+/** Scrapes the chosen dealerships and imports what was scraped; never throws for one dealership. */
+export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Promise<ScrapeResult> {
+  const { config } = ctx;
+  const emit = opts.onProgress ?? (() => {});
+  let runDir: string;
+  let checkpoint: Checkpoint;
+  let jobs: ScrapeJob[];
+  const resumed = opts.resume !== undefined && opts.resume !== false;
+  if (resumed) {
+    if (opts.dealers?.length || opts.all) {
+      throw new UsageError(
+        '--resume continues the dealerships of the interrupted run: name none, and no --all',
+      );
+    }
+    ({ runDir, checkpoint } = findResumableRun(
+      config.logDir,
+      typeof opts.resume === 'string' ? opts.resume : undefined,
+    ));
+    const registry = new Map(readRegistry(config.registryDir).map((f) => [slugify(f.entry.name), f.entry]));
+    jobs = checkpoint.dealerships.map((d) => {
+      const entry = registry.get(d.slug);
+      return entry
+        ? toJob(entry)
+        : { name: d.name, slug: d.slug, aliases: [], platform: null, siteUrl: null, scraper: {} };
+    });
+  } else {
+    jobs = await selectJobs(ctx, opts);
+    ({ runDir, checkpoint } = createRun(
+      config.logDir,
+      ctx.now(),
+      jobs.map((j) => ({ name: j.name, slug: j.slug })),
+      opts.import !== false,
+    ));
+  }
+  const todo = jobs.filter((j) => checkpoint.entries[j.slug]?.status !== 'done');
+  emit({
+    type: 'run',
+    runId: checkpoint.runId,
+    runDir,
+    resumed,
+    toFetch: todo.length,
+    alreadyDone: jobs.length - todo.length,
+  });
+
+  const timeoutMs = config.scrapeRequestTimeoutMs;
+  const backoffMs = Math.min(1000, Math.max(50, Math.round(timeoutMs / 20)));
+  const browser = new BrowserLauncher(() => launchChromium(config.chromiumPath));
+  const limiter = new HostRateLimiter(config.scrapeHostRps);
+  const ownKeys = new Map(jobs.map((j) => [j.slug, new Set([j.name, ...j.aliases].map(nameKey))]));
+  const byKey = new Map(jobs.map((j) => [j.slug, j]));
+  const earlierDone = new Set(
+    jobs.filter((j) => checkpoint.entries[j.slug]?.status === 'done').map((j) => j.slug),
+  );
+
+  try {
+    await runPool<JobOutput>(
+      todo.map((job) => ({
+        key: job.slug,
+        run: (signal, heartbeat) =>
+          scrapeJob(
+            job,
+            {
+              timeoutMs,
+              attempts: REQUEST_ATTEMPTS,
+              backoffMs,
+              limiter,
+              browser,
+              isOwnStore: (j, store) => ownKeys.get(j.slug)?.has(nameKey(store)) ?? false,
+              onPage: (p) =>
+                emit({ type: 'page', dealership: job.name, url: p.url, pages: p.pages, vehicles: p.total }),
+              onRetry: (r) => emit({ type: 'retry', dealership: job.name, ...r }),
+            },
+            signal,
+            heartbeat,
+          ),
+      })),
+      {
+        concurrency: opts.concurrency ?? config.concurrency,
+        taskTimeoutMs: config.scrapeDealershipTimeoutMs,
+        // The longest honest silence: one request through all its attempts, or a browser page
+        // (navigation plus waiting for the results).
+        stallMs: timeoutMs * (REQUEST_ATTEMPTS + 1) + backoffMs * 2 ** REQUEST_ATTEMPTS + 5000,
+        signal: opts.signal,
+        onEvent: (e) => {
+          const job = byKey.get(e.key)!;
+          if (e.type === 'start') emit({ type: 'start', dealership: job.name, platform: job.platform });
+          if (e.type === 'stalled' || e.type === 'timeout')
+            emit({ type: e.type, dealership: job.name, message: e.message ?? '' });
+        },
+        onOutcome: (o) => {
+          const job = byKey.get(o.key)!;
+          // A cancelled run leaves the unfinished dealerships as they were, for --resume.
+          if (!o.ok && opts.signal?.aborted) return;
+          const attempts = (checkpoint.entries[job.slug]?.attempts ?? 0) + 1;
+          const finishedAt = ctx.now().toISOString();
+          let entry: CheckpointEntry;
+          if (o.ok) {
+            const file = `${job.slug}.csv`;
+            writeVehiclesCsv(path.join(runDir, file), job.name, o.value.vehicles);
+            entry = {
+              status: 'done',
+              file,
+              vehicles: o.value.vehicles.length,
+              pages: o.value.pages,
+              requests: o.value.requests,
+              retries: o.value.retries,
+              skipped: o.value.skipped,
+              durationMs: o.durationMs,
+              attempts,
+              finishedAt,
+            };
+            emit({
+              type: 'done',
+              dealership: job.name,
+              vehicles: entry.vehicles,
+              pages: entry.pages,
+              retries: entry.retries,
+              durationMs: o.durationMs,
+            });
+          } else {
+            const error = describeError(o.error);
+            entry = {
+              status: 'failed',
+              vehicles: 0,
+              pages: 0,
+              requests: 0,
+              retries: 0,
+              durationMs: o.durationMs,
+              attempts,
+              error,
+              finishedAt,
+            };
+            emit({ type: 'failed', dealership: job.name, code: error.code, message: error.message });
+          }
+          checkpoint.entries[job.slug] = entry;
+          saveCheckpoint(runDir, checkpoint);
+        },
+      },
+    );
+  } finally {
+    await browser.close();
+  }
+  if (opts.signal?.aborted) {
+    throw new CancelledError(
+      `scrape cancelled; continue it with \`silverfox scrape --resume ${checkpoint.runId}\``,
+    );
+  }
+
+  const dealerships = jobs.map((j) =>
+    entryResult(j, checkpoint.entries[j.slug]!, runDir, earlierDone.has(j.slug)),
+  );
+  const done = dealerships.filter((d) => d.status === 'done');
+  let imported: ScrapeImportSummary | null = null;
+  if (checkpoint.import && done.length > 0) {
+    emit({ type: 'import', files: done.length });
+    const r = await importFiles(ctx, {
+      files: done.map((d) => d.file!),
+      source: 'scrape',
+      // Every row names a registry dealership; a scrape never invents one.
+      strictDealers: true,
+      // The same inventory as last night is still a fresh scrape: import it (status shows the time).
+      force: true,
+      signal: opts.signal,
+    });
+    imported = importSummary(r);
+    checkpoint.imported = { importId: r.importId, at: ctx.now().toISOString() };
+  }
+  checkpoint.finishedAt = ctx.now().toISOString();
+  saveCheckpoint(runDir, checkpoint);
+  return {
+    runId: checkpoint.runId,
+    runDir,
+    resumed,
+    dealerships,
+    totals: {
+      dealerships: dealerships.length,
+      done: done.length,
+      failed: dealerships.length - done.length,
+      vehicles: done.reduce((n, d) => n + d.vehicles, 0),
+    },
+    import: imported,
+  };
+}
+
+function importSummary(r: ImportResult): ScrapeImportSummary {
+  return {
+    importId: r.importId,
+    rowsRead: r.rowsRead,
+    rowsImported: r.rowsImported,
+    rowsRejected: r.rowsRejected,
+    rejectsFile: r.rejectsFile,
+    reportFile: r.reportFile,
+    dealerships: r.dealerships.map((d) => ({
+      name: d.name,
+      rows: d.rows,
+      rejected: d.rejected,
+      activated: d.activated,
+    })),
+  };
+}

@@ -1,0 +1,141 @@
+import type { ScrapeProgress, ScrapeResult } from '../../app/scrape.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import type { Action } from '../define.js';
+import type { Presentation } from '../presentation.js';
+import { withApp } from '../run.js';
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function progressPrinter(pres: Presentation) {
+  return (e: ScrapeProgress) => {
+    switch (e.type) {
+      case 'run':
+        pres.info(
+          `scrape run ${e.runId}${e.resumed ? ' (resumed)' : ''}: ${e.toFetch} dealership(s) to fetch` +
+            `${e.alreadyDone ? `, ${e.alreadyDone} already done` : ''}; folder ${e.runDir}`,
+        );
+        break;
+      case 'start':
+        pres.info(`${e.dealership}: started (${e.platform ?? 'no platform'})`);
+        break;
+      case 'page':
+        pres.debug(`${e.dealership}: page ${e.pages} (${e.vehicles} vehicles so far) ${e.url}`);
+        break;
+      case 'retry':
+        pres.info(`${e.dealership}: retrying after attempt ${e.attempt}: ${e.message}`);
+        break;
+      case 'stalled':
+      case 'timeout':
+        pres.warn(`${e.dealership}: ${e.message}`);
+        break;
+      case 'done':
+        pres.info(
+          `${e.dealership}: ${e.vehicles} vehicles, ${e.pages} pages, ${e.retries} retries in ${seconds(e.durationMs)}`,
+        );
+        break;
+      case 'failed':
+        pres.info(`${e.dealership}: ${pres.ce.red('FAILED')} ${e.message}`);
+        break;
+      case 'import':
+        pres.info(`importing ${e.files} CSV file(s) in one import...`);
+        break;
+    }
+  };
+}
+
+function printResult(pres: Presentation, r: ScrapeResult): void {
+  pres.out(
+    pres.table(
+      ['dealership', 'platform', 'result', 'vehicles', 'pages', 'retries', 'time', 'skipped'],
+      r.dealerships.map((d) => [
+        d.name,
+        d.platform ?? '',
+        d.status === 'done'
+          ? pres.c.green(d.fromEarlierRun ? 'done (earlier)' : 'done')
+          : pres.c.red(`failed: ${d.error?.code ?? ''}`),
+        d.vehicles,
+        d.pages,
+        d.retries,
+        seconds(d.durationMs),
+        d.skipped
+          ? [
+              d.skipped.duplicates ? `${d.skipped.duplicates} dup` : '',
+              d.skipped.sisterStore ? `${d.skipped.sisterStore} sister` : '',
+              d.skipped.gone ? `${d.skipped.gone} sold` : '',
+            ]
+              .filter(Boolean)
+              .join(', ')
+          : '',
+      ]),
+      { align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'] },
+    ),
+  );
+  pres.out(
+    `${r.totals.done} of ${r.totals.dealerships} dealerships scraped, ${r.totals.vehicles} vehicles; run folder ${r.runDir}`,
+  );
+  if (r.import) {
+    pres.out(
+      `import #${r.import.importId}: ${r.import.rowsImported} rows imported, ${r.import.rowsRejected} rejected` +
+        `${r.import.rejectsFile ? ` (${r.import.rejectsFile})` : ''}`,
+    );
+  } else if (r.totals.done > 0) {
+    pres.out('nothing imported (--no-import)');
+  }
+  for (const d of r.dealerships.filter((x) => x.status === 'failed')) {
+    pres.error(`${d.name}: ${d.error?.message ?? 'failed'}`, [
+      ...(d.error?.hints ?? []),
+      'Its active snapshot is unchanged.',
+    ]);
+  }
+}
+
+export const scrape: Action = async (env, dealers, opts) => {
+  const { pres } = env;
+  let concurrency: number | undefined;
+  if (opts.concurrency !== undefined) {
+    concurrency = Number(opts.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new UsageError(
+        `--concurrency expects a whole number of at least 1, got "${String(opts.concurrency)}"`,
+      );
+    }
+  }
+  const { runScrape } = await import('../../app/scrape.js');
+  const ac = new AbortController();
+  const onSigint = () => {
+    pres.warn('stopping: the run can be continued with `silverfox scrape --resume`');
+    ac.abort();
+  };
+  process.once('SIGINT', onSigint);
+  let r: ScrapeResult;
+  try {
+    r = await withApp(env, (ctx) =>
+      runScrape(ctx, {
+        dealers,
+        all: opts.all === true,
+        concurrency,
+        import: opts.import !== false,
+        resume: opts.resume as boolean | string | undefined,
+        signal: ac.signal,
+        onProgress: progressPrinter(pres),
+      }),
+    );
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  env.note({
+    dealerships: r.dealerships.map((d) => d.name),
+    counts: {
+      scraped: r.totals.done,
+      failed: r.totals.failed,
+      vehicles: r.totals.vehicles,
+      ...(r.import ? { imported: r.import.rowsImported, rejected: r.import.rowsRejected } : {}),
+    },
+  });
+  if (pres.json) pres.outJson(r);
+  else printResult(pres, r);
+  if (r.totals.failed === 0) return ExitCode.ok;
+  return r.totals.done > 0 ? ExitCode.partial : ExitCode.error;
+};
