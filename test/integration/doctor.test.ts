@@ -1,0 +1,228 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDealers } from '../../src/app/dealers.js';
+import { runDoctor, type DoctorReport } from '../../src/app/doctor.js';
+import { RUN_LOCK_FILE } from '../../src/app/run-lock.js';
+import { resolveConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/open.js';
+import { RUN_LOCK_KEY } from '../../src/db/run-lock.js';
+import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
+import { seedSnapshots } from '../helpers/ops-seed.js';
+
+const status = (r: DoctorReport, name: string) => r.checks.find((c) => c.name === name)?.status;
+const detail = (r: DoctorReport, name: string) => r.checks.find((c) => c.name === name)?.detail ?? '';
+const failed = (r: DoctorReport) => r.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+
+/** Another live process holding a lock file: a `sleep` child, so the pid is alive and not ours. */
+function otherProcess(): ChildProcess {
+  return spawn('sleep', ['60'], { stdio: 'ignore' });
+}
+
+describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
+  let t: TestEnv;
+  const withEnv = (extra: Record<string, string>) =>
+    resolveConfig({ env: { ...t.env, ...extra }, cwd: t.dir });
+  // Without migrating or syncing: the tests break the schema and the registry on purpose.
+  const sql = async (text: string, params: unknown[] = []) => {
+    const db = await openDatabase(t.config, { migrate: false });
+    try {
+      return await db.query(text, params);
+    } finally {
+      await db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    t = await createTestEnv(kind);
+    // Healthy: every enabled dealership imported just now.
+    const ctx = await t.open();
+    try {
+      for (const d of await listDealers(ctx))
+        if (d.enabled) await seedSnapshots(ctx.db, d.id, { count: 1, rows: 2 });
+    } finally {
+      await ctx.db.close();
+    }
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('a healthy install passes every check', async () => {
+    const r = await runDoctor(t.config);
+    expect(failed(r)).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.checks.map((c) => c.name)).toEqual([
+      'database',
+      'schema',
+      'registry',
+      'stale',
+      'orders_folder',
+      'free_space',
+      'log_folder',
+      'chromium',
+      'staging',
+    ]);
+    expect(r.checks.every((c) => c.status === 'ok')).toBe(true);
+  });
+
+  it('pending migrations, and a database newer than this silverfox', async () => {
+    const latest = Number((await sql('SELECT max(version) AS v FROM silverfox_migrations')).rows[0]!.v);
+    const row = (await sql('SELECT name FROM silverfox_migrations WHERE version = $1', [latest])).rows[0]!;
+    await sql('DELETE FROM silverfox_migrations WHERE version = $1', [latest]);
+    let r = await runDoctor(t.config);
+    expect(failed(r)).toEqual(['schema']);
+    expect(detail(r, 'schema')).toContain(`pending: ${String(row.name)}`);
+    expect(r.checks.find((c) => c.name === 'schema')!.fix.join(' ')).toContain('silverfox db migrate');
+    await sql('INSERT INTO silverfox_migrations (version, name) VALUES ($1, $2)', [latest, row.name]);
+
+    await sql(`INSERT INTO silverfox_migrations (version, name) VALUES (999, '999_future')`);
+    r = await runDoctor(t.config);
+    expect(failed(r)).toEqual(['schema']);
+    expect(detail(r, 'schema')).toMatch(/newer than this silverfox/);
+    await sql('DELETE FROM silverfox_migrations WHERE version = 999');
+    expect((await runDoctor(t.config)).ok).toBe(true);
+  });
+
+  it('registry drift: a changed, a new and a removed registry file', async () => {
+    const dir = t.config.registryDir;
+    const file = path.join(dir, 'spirit_lexus.json');
+    const original = readFileSync(file, 'utf8');
+    const entry = JSON.parse(original);
+    writeFileSync(file, JSON.stringify({ ...entry, site_url: 'http://127.0.0.1:9999' }));
+    writeFileSync(
+      path.join(dir, 'example_motors.json'),
+      JSON.stringify({ name: 'Example Motors', enabled: false }),
+    );
+    const gone = path.join(dir, 'hw_kia.json');
+    const kia = readFileSync(gone, 'utf8');
+    rmSync(gone);
+    try {
+      const r = await runDoctor(t.config);
+      expect(failed(r)).toEqual(['registry']);
+      const d = detail(r, 'registry');
+      expect(d).toContain('Spirit Lexus: site_url');
+      expect(d).toContain('Example Motors: in the registry');
+      expect(d).toContain('HW Kia: marked as a registry dealership');
+      expect(r.checks.find((c) => c.name === 'registry')!.fix.join(' ')).toContain('silverfox dealers sync');
+    } finally {
+      writeFileSync(file, original);
+      writeFileSync(gone, kia);
+      rmSync(path.join(dir, 'example_motors.json'));
+    }
+    expect((await runDoctor(t.config)).ok).toBe(true);
+  });
+
+  it('an invalid registry file', async () => {
+    const bad = path.join(t.config.registryDir, 'broken.json');
+    writeFileSync(bad, '{ "name": ');
+    try {
+      const r = await runDoctor(t.config);
+      expect(failed(r)).toEqual(['registry']);
+      expect(r.checks.find((c) => c.name === 'registry')!.fix.join(' ')).toContain('broken.json');
+    } finally {
+      rmSync(bad);
+    }
+  });
+
+  it('a stale dealership', async () => {
+    await sql(
+      `UPDATE snapshots SET created_at = now() - interval '100 hours'
+       WHERE status = 'active' AND dealership_id = (SELECT id FROM dealerships WHERE slug = 'columbia_honda')`,
+    );
+    const r = await runDoctor(t.config);
+    expect(failed(r)).toEqual(['stale']);
+    expect(detail(r, 'stale')).toContain('1 enabled dealership(s) older than 36h');
+    expect(detail(r, 'stale')).toContain('Columbia Honda');
+    await sql(`UPDATE snapshots SET created_at = now() WHERE status = 'active'`);
+  });
+
+  it('orders and log folders that cannot be written, low free space, no Chromium', async () => {
+    const blocker = path.join(t.dir, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const r = await runDoctor(
+      withEnv({
+        SILVERFOX_ORDERS_DIR: path.join(blocker, 'orders'),
+        SILVERFOX_LOG_DIR: path.join(blocker, 'logs'),
+        CHROMIUM_PATH: path.join(t.dir, 'no-chromium'),
+      }),
+    );
+    expect(failed(r)).toEqual(
+      ['orders_folder', 'log_folder', 'chromium', 'staging'].filter((n) => n !== 'staging'),
+    );
+    expect(detail(r, 'chromium')).toContain('CHROMIUM_PATH');
+    const space = await runDoctor(withEnv({ SILVERFOX_MIN_FREE_MB: String(1024 ** 3) }));
+    expect(failed(space)).toEqual(['free_space']);
+    expect(detail(space, 'free_space')).toContain('SILVERFOX_MIN_FREE_MB');
+  });
+
+  it('leftover staged orders, unless a run in progress is writing them', async () => {
+    const staged = path.join(t.config.ordersDir, '.staging', 'columbia_honda_cao_20261101-020000');
+    mkdirSync(staged, { recursive: true });
+    let r = await runDoctor(t.config);
+    expect(failed(r)).toEqual(['staging']);
+    expect(detail(r, 'staging')).toContain('columbia_honda_cao_20261101-020000');
+
+    // A run in progress holds the run lock: its fresh staged folder is no leftover.
+    const sleeper = otherProcess();
+    let client: pg.Client | undefined;
+    try {
+      if (kind === 'server') {
+        client = new pg.Client({
+          connectionString: t.env.DATABASE_URL,
+          application_name: 'silverfox cao pid 4242',
+        });
+        await client.connect();
+        await client.query('SELECT pg_advisory_lock($1)', [RUN_LOCK_KEY]);
+      } else {
+        writeFileSync(
+          path.join(t.config.dataDir, RUN_LOCK_FILE),
+          JSON.stringify({ pid: sleeper.pid, command: 'cao --all', since: new Date().toISOString() }),
+        );
+      }
+      r = await runDoctor(t.config);
+      expect(status(r, 'staging')).toBe('ok');
+      expect(detail(r, 'staging')).toContain('being written by the run in progress');
+      // ... but one older than an hour is, even then.
+      const old = new Date(Date.now() - 2 * 3_600_000);
+      utimesSync(staged, old, old);
+      r = await runDoctor(t.config);
+      expect(failed(r)).toEqual(['staging']);
+    } finally {
+      await client?.end();
+      sleeper.kill();
+      rmSync(path.join(t.config.dataDir, RUN_LOCK_FILE), { force: true });
+      rmSync(path.join(t.config.ordersDir, '.staging'), { recursive: true, force: true });
+    }
+  });
+
+  if (kind === 'server') {
+    it('an unreachable server: the database check fails and says what to do', async () => {
+      const url = new URL(t.env.DATABASE_URL!);
+      url.port = '1';
+      url.password = 'hunter2';
+      const r = await runDoctor(
+        withEnv({ DATABASE_URL: url.toString(), SILVERFOX_DB_CONNECT_TIMEOUT_MS: '0' }),
+      );
+      expect(failed(r)).toEqual(['database']);
+      expect(['schema', 'registry', 'stale'].map((n) => status(r, n))).toEqual(['skip', 'skip', 'skip']);
+      expect(JSON.stringify(r)).not.toContain('hunter2');
+      expect(r.checks[0]!.fix.join(' ')).toMatch(/server is running/);
+    });
+  } else {
+    it('an embedded database held by a run: a warning, database checks skipped', async () => {
+      const sleeper = otherProcess();
+      const lock = path.join(t.config.dataDir, 'silverfox.lock');
+      writeFileSync(lock, String(sleeper.pid));
+      try {
+        const r = await runDoctor(t.config);
+        expect(status(r, 'database')).toBe('warn');
+        expect(detail(r, 'database')).toContain(`in use by process ${sleeper.pid}`);
+        expect(r.ok).toBe(true);
+      } finally {
+        sleeper.kill();
+        rmSync(lock, { force: true });
+      }
+    });
+  }
+});
