@@ -60,13 +60,17 @@ export function readFileHolder(file: string): RunLockHolder | undefined {
   } catch {
     return undefined;
   }
-  let h: RunLockHolder;
+  let parsed: unknown;
   try {
-    h = JSON.parse(text) as RunLockHolder;
+    parsed = JSON.parse(text);
   } catch {
-    // The database lockfile holds a bare pid.
-    h = { pid: Number.parseInt(text.trim(), 10) };
+    parsed = undefined;
   }
+  // The database lockfile holds a bare pid; the run-lock file a JSON object.
+  const h: RunLockHolder =
+    parsed && typeof parsed === 'object'
+      ? (parsed as RunLockHolder)
+      : { pid: Number.parseInt(text.trim(), 10) };
   if (!Number.isInteger(h.pid) || h.pid! <= 0 || h.pid === process.pid || !alive(h.pid!)) return undefined;
   return { ...h, where: file };
 }
