@@ -3,7 +3,7 @@
  * context per dealership, and routing that blocks images, fonts, media and every request that
  * leaves the site's own origin (trackers, ad and analytics hosts that may not even be reachable).
  */
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ScrapeAbortedError, ShapeError } from './errors.js';
 import { USER_AGENT } from './http.js';
 
@@ -42,6 +42,7 @@ export class BrowserLauncher {
     const context: BrowserContext = await browser.newContext({ userAgent: USER_AGENT });
     const origin = new URL(siteUrl).origin;
     let blocked = 0;
+    const idle: Page[] = [];
     await context.route('**/*', (route) => {
       const req = route.request();
       let sameOrigin: boolean;
@@ -62,15 +63,27 @@ export class BrowserLauncher {
       },
       async render(url, opts) {
         if (opts.signal?.aborted) throw new ScrapeAbortedError();
-        const page = await context.newPage();
+        // Pages are reused within the dealership's context (opening one costs ~100 ms).
+        const page = idle.pop() ?? (await context.newPage());
+        let healthy = false;
         const onAbort = () => void page.close().catch(() => {});
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         try {
           await page.goto(url, { waitUntil: 'domcontentloaded', timeout: opts.timeoutMs });
+          // Clicked from inside the page: no waiting for Playwright's actionability checks.
           await page
-            .locator(COOKIE_BUTTONS)
-            .first()
-            .click({ timeout: 500 })
+            .evaluate(
+              // Runs in the page, where `document` exists (this file is compiled without DOM types).
+              (sel) =>
+                (
+                  globalThis as unknown as {
+                    document: { querySelector(s: string): { click(): void } | null };
+                  }
+                ).document
+                  .querySelector(sel)
+                  ?.click(),
+              COOKIE_BUTTONS,
+            )
             .catch(() => {});
           try {
             await page.waitForSelector(opts.waitFor, { timeout: opts.timeoutMs, state: 'attached' });
@@ -81,13 +94,16 @@ export class BrowserLauncher {
               `nothing matching "${opts.waitFor}" appeared within ${opts.timeoutMs} ms`,
             );
           }
-          return await page.content();
+          const html = await page.content();
+          healthy = true;
+          return html;
         } catch (err) {
           if (opts.signal?.aborted) throw new ScrapeAbortedError();
           throw err;
         } finally {
           opts.signal?.removeEventListener('abort', onAbort);
-          await page.close().catch(() => {});
+          if (healthy) idle.push(page);
+          else await page.close().catch(() => {});
         }
       },
       async close() {

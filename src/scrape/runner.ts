@@ -36,6 +36,8 @@ export interface JobOutput {
   requests: number;
   retries: number;
   skipped: SkipCounts;
+  /** Browser requests refused by the routing (images, fonts, trackers); 0 without a browser. */
+  blockedRequests: number;
 }
 
 /** Checks what can be checked before any request: platform, URL, adapter options. */
@@ -126,5 +128,6 @@ export async function scrapeJob(
     requests: http.requests,
     retries: http.retries,
     skipped: out.skipped,
+    blockedRequests: session?.blocked ?? 0,
   };
 }
