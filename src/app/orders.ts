@@ -58,6 +58,11 @@ async function mustFind(ctx: AppContext, id: number): Promise<OrderRecord> {
   return order;
 }
 
+/** One order row (no files, no vehicles). */
+export async function getOrder(ctx: AppContext, idText: string | number): Promise<OrderRecord> {
+  return mustFind(ctx, parseOrderId(idText));
+}
+
 export interface OrderDetails {
   order: OrderRecord;
   vehicles: OrderVehicleRecord[];

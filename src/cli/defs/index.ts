@@ -1,10 +1,27 @@
 /** Every command group, in help order. Add a line here when you add a defs/<group>.ts. */
 import type { Command } from 'commander';
+import { register as cao } from './cao.js';
 import { register as db } from './db.js';
 import { register as dealers } from './dealers.js';
+import { register as demo } from './demo.js';
+import { register as list } from './list.js';
 import { register as ops } from './ops.js';
+import { register as orders } from './orders.js';
 import { register as queue } from './queue.js';
 import { register as scrape } from './scrape.js';
 import { register as status } from './status.js';
+import { register as vinlog } from './vinlog.js';
 
-export const groups: ((program: Command) => void)[] = [status, dealers, db, queue, ops, scrape];
+export const groups: ((program: Command) => void)[] = [
+  demo,
+  status,
+  dealers,
+  cao,
+  list,
+  orders,
+  vinlog,
+  db,
+  queue,
+  ops,
+  scrape,
+];

@@ -1,0 +1,135 @@
+import { ExitCode } from '../../errors.js';
+import type { Action } from '../define.js';
+import { vehicleTable } from '../order-tables.js';
+import { formatTime } from '../presentation.js';
+import { withApp } from '../run.js';
+
+const loadApp = () => import('../../app/orders.js');
+
+/** `silverfox orders list [DEALER] [--since DATE]`. */
+export const list: Action = async (env, [dealer], opts) => {
+  const { pres } = env;
+  const { listOrders } = await loadApp();
+  const orders = await withApp(env, (ctx) =>
+    listOrders(ctx, { dealer, since: opts.since as string | undefined }),
+  );
+  if (pres.json) return pres.outJson(orders);
+  if (orders.length === 0) {
+    pres.out('no orders');
+    return;
+  }
+  pres.out(
+    pres.table(
+      ['order', 'dealership', 'type', 'status', 'vehicles', 'template', 'created', 'folder'],
+      orders.map((o) => [
+        `#${o.id}`,
+        o.dealershipName,
+        o.orderType,
+        o.status === 'voided' ? pres.c.yellow('voided') : o.status,
+        o.vehicleCount,
+        o.template,
+        formatTime(o.createdAt.toISOString()),
+        o.folder,
+      ]),
+      { align: ['right', 'left', 'left', 'left', 'right', 'left', 'left', 'left'] },
+    ),
+  );
+  pres.out(`${orders.length} order(s), ${orders.reduce((s, o) => s + o.vehicleCount, 0)} vehicles`);
+};
+
+/** `silverfox orders show ID`: vehicles, files and their checksums verified on disk. */
+export const show: Action = async (env, [id]) => {
+  const { pres } = env;
+  const { showOrder } = await loadApp();
+  const d = await withApp(env, (ctx) => showOrder(ctx, id!));
+  if (pres.json) {
+    pres.outJson(d);
+    return d.verification.ok ? ExitCode.ok : ExitCode.error;
+  }
+  const o = d.order;
+  pres.out(`${pres.c.bold(`order #${o.id}`)} ${o.orderType.toUpperCase()} for ${o.dealershipName}`);
+  pres.out(
+    `  status:    ${o.status}${o.voidedAt ? ` at ${formatTime(o.voidedAt.toISOString())}${o.voidReason ? ` (${o.voidReason})` : ''}` : ''}`,
+  );
+  pres.out(`  created:   ${formatTime(o.createdAt.toISOString())}${o.createdBy ? ` by ${o.createdBy}` : ''}`);
+  pres.out(`  template:  ${o.template}`);
+  pres.out(`  folder:    ${o.folder}`);
+  pres.out(`  vehicles:  ${o.vehicleCount}`);
+  pres.out();
+  pres.out(
+    vehicleTable(pres, d.vehicles, [
+      ['reason', (v) => v.reason],
+      ['qr', (v) => v.qrFile ?? ''],
+    ]),
+  );
+  pres.out();
+  const v = d.verification;
+  if (v.error !== undefined) {
+    pres.error(`the order folder cannot be checked: ${v.error}`);
+    return ExitCode.error;
+  }
+  const bad = v.files.filter((f) => f.status !== 'ok');
+  const qr = v.files.filter((f) => f.path.startsWith('qr_codes/')).length;
+  pres.out(
+    pres.table(
+      ['file', 'bytes', 'sha256', 'on disk'],
+      v.files
+        .filter((f) => !f.path.startsWith('qr_codes/') || f.status !== 'ok')
+        .map((f) => [
+          f.path,
+          f.bytes,
+          f.sha256.slice(0, 16),
+          f.status === 'ok' ? 'ok' : pres.c.red(f.status),
+        ]),
+      { align: ['left', 'right', 'left', 'left'] },
+    ),
+  );
+  pres.out(
+    `${qr} QR code(s) in qr_codes/${bad.some((f) => f.path.startsWith('qr_codes/')) ? '' : ', all ok'}`,
+  );
+  if (v.unexpected.length > 0) pres.warn(`files not in order_summary.json: ${v.unexpected.join(', ')}`);
+  if (!v.ok) {
+    pres.error(`${bad.length} file(s) of order #${o.id} changed or missing on disk`, [
+      'Re-run the order (void it, then cao/list again) if the design team needs the original files.',
+    ]);
+    return ExitCode.error;
+  }
+  pres.out(`checksums: all ${v.files.length} files match order_summary.json`);
+  return ExitCode.ok;
+};
+
+/** `silverfox orders void ID`: keeps the order (voided), removes its VIN-log rows. */
+export const voidCommand: Action = async (env, [id], opts) => {
+  const { pres } = env;
+  const app = await loadApp();
+  const orderId = app.parseOrderId(id!);
+  return withApp(env, async (ctx) => {
+    if (!pres.yes) {
+      if (!pres.interactive) {
+        pres.error(`not voiding order #${orderId} without confirmation`, ['Add --yes to confirm.']);
+        return ExitCode.usage;
+      }
+      const o = await app.getOrder(ctx, orderId);
+      const what = ` (${o.orderType.toUpperCase()} for ${o.dealershipName}, ${o.vehicleCount} vehicles, ${o.status})`;
+      const ok = await pres.confirm(
+        `Void order #${orderId}${what}? Its vehicles lose their VIN-log entries and come back in the next CAO.`,
+      );
+      if (!ok) {
+        pres.info('nothing changed');
+        return ExitCode.ok;
+      }
+    }
+    const r = await app.voidOrder(ctx, orderId, { reason: opts.reason as string | undefined });
+    env.note({
+      dealerships: [r.order.dealershipName],
+      counts: { voided: 1, vinLogRemoved: r.vinLogRemoved },
+    });
+    if (pres.json) pres.outJson(r);
+    else
+      pres.out(
+        `voided order #${r.order.id} (${r.order.dealershipName}): ${r.vinLogRemoved} VIN-log entries removed; ` +
+          `its vehicles will be ordered again by the next CAO. The folder stays: ${r.order.folder}`,
+      );
+    return ExitCode.ok;
+  });
+};
