@@ -11,8 +11,9 @@
  * - Data Merge cannot take a line break inside a field: control characters (tab, CR, LF...)
  *   become spaces.
  * - RFC 4180 quoting: a field with `,` or `"` is quoted, `"` doubled; nothing else is.
- * - Every data cell is formula-neutralized (core `neutralizeFormula`) after the ASCII step, so a
- *   full-width `＝` cannot turn into a live `=`. Headers are written as they are (`@QR` stays).
+ * - Every data cell is formula-neutralized (core `neutralizeFormula`) before and after the ASCII
+ *   step, so neither a leading tab nor a full-width `＝` (which becomes `=`) gets through.
+ *   Headers are written as they are (`@QR` stays).
  */
 import { neutralizeFormula } from '../core/templates.js';
 
@@ -81,8 +82,9 @@ export function csvField(text: string): string {
 export function csvRecord(cells: readonly string[], opts: { header?: boolean } = {}): string {
   return cells
     .map((c) => {
-      const ascii = toAsciiText(c);
-      return csvField(opts.header ? ascii : neutralizeFormula(ascii));
+      if (opts.header) return csvField(toAsciiText(c));
+      // Before the ASCII step (a leading tab is still a tab) and after it (`＝` became `=`).
+      return csvField(neutralizeFormula(toAsciiText(neutralizeFormula(c))));
     })
     .join(',');
 }

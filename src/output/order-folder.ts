@@ -205,17 +205,17 @@ async function ensureOrdersDir(ordersDir: string, created: string[]): Promise<vo
       });
     return;
   } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw err;
+    if (errnoOf(err) !== 'ENOENT' && errnoOf(err) !== 'ENOTDIR') throw err;
   }
   const parent = path.dirname(ordersDir);
-  const parentIsDir = await stat(parent).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!parentIsDir)
-    throw new OutputError(`the orders folder ${ordersDir} does not exist, nor does ${parent}`, {
-      hints: [`Create it (mkdir -p ${ordersDir}), or set SILVERFOX_ORDERS_DIR to an existing folder.`],
-    });
+  const parentStat = await stat(parent).catch(() => null);
+  if (!parentStat?.isDirectory())
+    throw new OutputError(
+      parentStat
+        ? `the orders folder ${ordersDir} cannot be created: ${parent} is a file`
+        : `the orders folder ${ordersDir} does not exist, nor does ${parent}`,
+      { hints: [`Create it (mkdir -p ${ordersDir}), or set SILVERFOX_ORDERS_DIR to an existing folder.`] },
+    );
   try {
     await mkdir(ordersDir);
     created.push(ordersDir);
@@ -458,14 +458,15 @@ export async function publishOrder(staged: StagedOrder): Promise<string> {
   const stagingRoot = path.dirname(staged.stagingDir);
   const ordersDir = path.dirname(stagingRoot);
   try {
+    // A recovery in another process got here first: the folder is where it belongs.
+    if (!(await exists(staged.stagingDir)) && (await summaryId(staged.finalDir)) === staged.summary.id)
+      return staged.finalDir;
     if (await exists(staged.finalDir))
       throw new OutputError(`cannot publish order ${staged.summary.id}: ${staged.finalDir} exists already`, {
         hints: [`The staged order stays in ${staged.stagingDir}; move it into place by hand.`],
       });
     await rename(staged.stagingDir, staged.finalDir);
   } catch (err) {
-    if (errnoOf(err) === 'ENOENT' && (await summaryId(staged.finalDir)) === staged.summary.id)
-      return staged.finalDir;
     throw outputError(err, ordersDir);
   }
   try {
