@@ -90,10 +90,13 @@ export interface TaskContext {
 
 export type Task<T> = (page: Page, ctx: TaskContext) => Promise<T>;
 
-/** How a task ended, after its retries. */
+/**
+ * How a task ended, after its retries: `ms` from its first attempt to its end (waits in the queue
+ * between retries included), `busyMs` the time its attempts ran.
+ */
 export type TaskResult<T> =
-  | { ok: true; value: T; attempts: number; ms: number }
-  | { ok: false; error: unknown; attempts: number; ms: number };
+  | { ok: true; value: T; attempts: number; ms: number; busyMs: number }
+  | { ok: false; error: unknown; attempts: number; ms: number; busyMs: number };
 
 /** Something that happened in the pool, for progress and metrics. */
 export type PoolEvent =
@@ -125,6 +128,7 @@ interface Job {
   task: Task<unknown>;
   attempts: number;
   started: number;
+  busyMs: number;
   timeoutMs: number;
   resolve(r: TaskResult<unknown>): void;
 }
@@ -194,7 +198,7 @@ export class BrowserPool {
   run<T>(task: Task<T>, opts: { key?: string; timeoutMs?: number } = {}): Promise<TaskResult<T>> {
     return new Promise<TaskResult<unknown>>((resolve) => {
       if (this.closed) {
-        resolve({ ok: false, error: new PoolClosedError(), attempts: 0, ms: 0 });
+        resolve({ ok: false, error: new PoolClosedError(), attempts: 0, ms: 0, busyMs: 0 });
         return;
       }
       this.queue.push({
@@ -202,6 +206,7 @@ export class BrowserPool {
         task: task as Task<unknown>,
         attempts: 0,
         started: Date.now(),
+        busyMs: 0,
         timeoutMs: opts.timeoutMs ?? this.opts.taskTimeoutMs,
         resolve,
       });
@@ -274,7 +279,8 @@ export class BrowserPool {
   private async execute(worker: Worker, job: Job): Promise<void> {
     job.attempts++;
     // A task's time counts from its first attempt, not from when it was queued.
-    if (job.attempts === 1) job.started = Date.now();
+    const attemptStarted = Date.now();
+    if (job.attempts === 1) job.started = attemptStarted;
     const abort = new AbortController();
     const entry = { job, abort };
     this.running.add(entry);
@@ -321,16 +327,13 @@ export class BrowserPool {
     } finally {
       clearTimeout(timer);
       this.running.delete(entry);
+      job.busyMs += Date.now() - attemptStarted;
     }
+    const ended = { attempts: job.attempts, ms: Date.now() - job.started, busyMs: job.busyMs };
     if (ok) {
-      job.resolve({ ok: true, value, attempts: job.attempts, ms: Date.now() - job.started });
+      job.resolve({ ok: true, value, ...ended });
     } else if (this.closed) {
-      job.resolve({
-        ok: false,
-        error: new PoolClosedError(),
-        attempts: job.attempts,
-        ms: Date.now() - job.started,
-      });
+      job.resolve({ ok: false, error: new PoolClosedError(), ...ended });
     } else if (
       job.attempts <= this.opts.retries &&
       isRetryable(error) &&
@@ -340,7 +343,7 @@ export class BrowserPool {
       this.opts.onEvent?.({ kind: 'retry', key: job.key, attempt: job.attempts, error });
       this.queue.push(job);
     } else {
-      job.resolve({ ok: false, error, attempts: job.attempts, ms: Date.now() - job.started });
+      job.resolve({ ok: false, error, ...ended });
     }
     this.idle.push(worker);
     this.schedule();
@@ -349,7 +352,13 @@ export class BrowserPool {
   /** Fails every queued task (the browser cannot be had any more). */
   private failAll(error: unknown): void {
     for (const job of this.queue.splice(0)) {
-      job.resolve({ ok: false, error, attempts: job.attempts, ms: Date.now() - job.started });
+      job.resolve({
+        ok: false,
+        error,
+        attempts: job.attempts,
+        ms: Date.now() - job.started,
+        busyMs: job.busyMs,
+      });
     }
   }
 

@@ -1,0 +1,449 @@
+/**
+ * `silverfox stickers ORDER_ID --portal NAME`: every vehicle's window-sticker PDF from a portal,
+ * into `<order>/stickers/<VIN>.pdf`.
+ *
+ * One browser context logs in once (credentials from the environment variables the portal config
+ * names); N worker pages pull VINs from one queue. Each vehicle has a timeout enforced by the
+ * pool's watchdog and up to `retries` more attempts; a portal that says it has no sticker for a
+ * VIN is not retried. `stickers/tracking.json` is rewritten after every vehicle, so `--resume`
+ * after a crash or Ctrl-C never downloads a finished vehicle twice; `stickers/metrics.json` and
+ * the returned report say what happened. The files are then recorded in order_summary.json.
+ * Credential values never reach a message, a report or a file.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { readNamedVariable } from '../config.js';
+import { parsePortalConfig, redact, type PortalConfig } from '../core/portal.js';
+import { ORDER_SUMMARY_FILE } from '../core/templates.js';
+import { selectOrder, selectOrderVehicles } from '../db/orders.js';
+import { ConfigError, InputError, NotFoundError, SilverfoxError, UsageError } from '../errors.js';
+import { BrowserPool, PoolClosedError, type TaskResult } from '../output/browser-pool.js';
+import { sha256Hex } from '../output/durable-fs.js';
+import { recordOrderFiles, writeOrderFile } from '../output/order-files.js';
+import type { OrderFile } from '../output/order-folder.js';
+import {
+  downloadSticker,
+  loginToPortal,
+  SessionExpiredError,
+  type PortalCredentials,
+} from '../output/portal-session.js';
+import {
+  METRICS_FILE,
+  readTracking,
+  stickerFilePath,
+  stickerOnDisk,
+  TRACKING_FILE,
+  TrackingWriter,
+  type Tracking,
+} from '../output/sticker-tracking.js';
+import type { AppContext } from './context.js';
+import { recoverOrders } from './order-writer.js';
+import { parseOrderId } from './orders.js';
+
+export const STICKER_DEFAULTS = { workers: 5, timeoutMs: 3 * 60_000, retries: 2 } as const;
+
+export interface StickersOptions {
+  /** `42` or `#42`. */
+  orderId: number | string;
+  /** A portal config name (`portals/<name>.json`). */
+  portal: string;
+  /** Worker pages (default 5). */
+  workers?: number;
+  /** Per vehicle, each attempt (default 3 min). */
+  timeoutMs?: number;
+  /** Extra attempts of a failed vehicle (default 2). */
+  retries?: number;
+  /** Continue a run: vehicles already downloaded are kept, the others downloaded. */
+  resume?: boolean;
+  /** Delete the order's window stickers and download every vehicle again. */
+  force?: boolean;
+  /** Aborting stops the run; tracking.json keeps what was done (resume later). */
+  signal?: AbortSignal;
+  onProgress?: (p: StickerProgress) => void;
+  /** Where the credential variables are read (default: the environment, then .env). */
+  variables?: Record<string, string | undefined>;
+}
+
+export interface StickerProgress {
+  vin: string;
+  event: 'downloaded' | 'failed' | 'retry' | 'already_downloaded';
+  /** Vehicles finished (any way) so far, of `total`. */
+  done: number;
+  total: number;
+  attempt?: number;
+  ms?: number;
+  reason?: string;
+}
+
+export interface StickerVehicleReport {
+  vin: string;
+  status: 'downloaded' | 'already_downloaded' | 'failed' | 'pending';
+  attempts: number;
+  /** Time its attempts took (0 for already downloaded ones). */
+  ms: number;
+  bytes?: number;
+  code?: string;
+  reason?: string;
+}
+
+export interface StickersResult {
+  orderId: number;
+  portal: string;
+  folder: string;
+  total: number;
+  downloaded: number;
+  alreadyDownloaded: number;
+  failed: { vin: string; code: string; reason: string; attempts: number }[];
+  /** Vehicles not finished because the run was cancelled. */
+  pending: number;
+  cancelled: boolean;
+  retries: number;
+  watchdogRecoveries: number;
+  logins: number;
+  loginMs: number;
+  perVehicleMs: { min: number; median: number; p95: number; max: number } | null;
+  vehiclesPerHour: number;
+  ms: number;
+  vehicles: StickerVehicleReport[];
+  trackingFile: string;
+  metricsFile: string;
+}
+
+/** The names of the portal configs in a folder. */
+export function listPortals(portalsDir: string): string[] {
+  if (!existsSync(portalsDir)) return [];
+  return readdirSync(portalsDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** Reads and checks `portals/<name>.json`. */
+export function loadPortal(portalsDir: string, name: string): PortalConfig {
+  const file = path.join(portalsDir, `${name}.json`);
+  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name) || !existsSync(file)) {
+    const known = listPortals(portalsDir);
+    throw new NotFoundError(`unknown portal "${name}" in ${portalsDir}`, [
+      known.length > 0 ? `Portals there: ${known.join(', ')}.` : 'That folder holds no portal configs.',
+      'A portal is a JSON file portals/<name>.json (see portals/README.md); SILVERFOX_PORTALS_DIR says where they are.',
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`portal config ${file} is not valid JSON: ${(err as Error).message}`, { file });
+  }
+  return parsePortalConfig(json, file);
+}
+
+function credentialsFor(
+  portal: PortalConfig,
+  variables?: Record<string, string | undefined>,
+): PortalCredentials {
+  const { username_env, password_env } = portal.credentials;
+  const read = (n: string) => readNamedVariable(n, variables ? { env: variables } : {});
+  const username = read(username_env);
+  const password = read(password_env);
+  const missing = [
+    username === undefined ? username_env : '',
+    password === undefined ? password_env : '',
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new ConfigError(`portal "${portal.name}" needs its credentials in ${missing.join(' and ')}`, [
+      `Set ${missing.join(' and ')} in the environment or in .env (the portal config names these variables; credentials are never flags).`,
+    ]);
+  return { username: username!, password: password! };
+}
+
+/** Rewrites a silverfox error's text without the secrets; anything else becomes a plain Error. */
+function scrub(err: unknown, secrets: string[]): unknown {
+  if (err instanceof SilverfoxError) {
+    err.message = redact(err.message, secrets);
+    err.hints.splice(0, err.hints.length, ...err.hints.map((h) => redact(h, secrets)));
+    return err;
+  }
+  return new Error(redact(String((err as Error)?.message ?? err), secrets));
+}
+
+function describe(err: unknown, secrets: string[]): { code: string; reason: string } {
+  const code = err instanceof SilverfoxError ? err.code : 'error';
+  const first = String((err as Error)?.message ?? err).split('\n')[0]!;
+  return { code, reason: redact(first, secrets) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Downloads the window stickers of an order (see the module comment). */
+export async function downloadStickers(ctx: AppContext, opts: StickersOptions): Promise<StickersResult> {
+  const started = Date.now();
+  const startedAt = ctx.now().toISOString();
+  const id = parseOrderId(opts.orderId);
+  const workers = opts.workers ?? STICKER_DEFAULTS.workers;
+  const timeoutMs = opts.timeoutMs ?? STICKER_DEFAULTS.timeoutMs;
+  const retries = opts.retries ?? STICKER_DEFAULTS.retries;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UsageError(`--workers must be at least 1 (got ${workers})`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new UsageError(`--retries must be 0 or more (got ${retries})`);
+  if (opts.resume && opts.force) throw new UsageError('--resume and --force contradict each other: pick one');
+
+  const order = await selectOrder(ctx.db, id);
+  if (!order)
+    throw new NotFoundError(`there is no order #${id}`, ['Run `silverfox orders list` to see the orders.']);
+  if (order.status === 'voided')
+    throw new InputError(`order #${id} is voided; its window stickers are not downloaded`);
+  const portal = loadPortal(ctx.config.portalsDir, opts.portal);
+  const credentials = credentialsFor(portal, opts.variables);
+  const secrets = [credentials.password, ...(credentials.username.length >= 4 ? [credentials.username] : [])];
+  await recoverOrders(ctx);
+  const folder = order.folder;
+  if (!existsSync(path.join(folder, ORDER_SUMMARY_FILE)))
+    throw new NotFoundError(`the folder of order #${id} is missing: ${folder}`, [
+      'It was moved, renamed or deleted; put it back to download its window stickers.',
+    ]);
+  const vins = [...new Set((await selectOrderVehicles(ctx.db, id)).map((v) => v.vin.trim().toUpperCase()))];
+
+  // The checkpoint: continue it (--resume), replace it (--force), or refuse to clobber it.
+  const previous = readTracking(folder);
+  const now = () => ctx.now().toISOString();
+  if (previous && !opts.resume && !opts.force) {
+    const done = Object.values(previous.vehicles).filter((v) => v.status === 'downloaded').length;
+    throw new UsageError(
+      `order #${id} has window stickers from an earlier run (${done} of ${vins.length} downloaded, portal ${previous.portal})`,
+      [
+        `Run again with --resume to download only the missing ones, or --force to download all again.`,
+        `The checkpoint is ${path.join(folder, TRACKING_FILE)}.`,
+      ],
+    );
+  }
+  if (previous && opts.resume && previous.portal !== portal.name)
+    throw new UsageError(
+      `order #${id}'s window stickers came from portal "${previous.portal}", not "${portal.name}"`,
+      [`Resume with --portal ${previous.portal}, or use --force to download all again from ${portal.name}.`],
+    );
+  const tracking: Tracking =
+    previous && opts.resume
+      ? { ...previous, runs: previous.runs + 1 }
+      : {
+          format: 1,
+          order_id: id,
+          portal: portal.name,
+          started_at: now(),
+          updated_at: now(),
+          runs: 1,
+          vehicles: {},
+        };
+  const writer = new TrackingWriter(folder, tracking, ctx.now);
+
+  const reports = new Map<string, StickerVehicleReport>();
+  const todo: string[] = [];
+  let done = 0;
+  const progress = (p: Omit<StickerProgress, 'done' | 'total'>) =>
+    opts.onProgress?.({ ...p, done, total: vins.length });
+  if (opts.force) {
+    // Otherwise a forced run cut short would leave old files that a resume takes for new ones.
+    for (const vin of vins) await rm(path.join(folder, stickerFilePath(vin)), { force: true });
+  }
+  for (const vin of vins) {
+    const tracked = tracking.vehicles[vin];
+    if (stickerOnDisk(folder, vin, tracked)) {
+      if (tracked?.status !== 'downloaded') {
+        // Renamed into place just before a crash, before its checkpoint: complete, keep it.
+        const data = readFileSync(path.join(folder, stickerFilePath(vin)));
+        tracking.vehicles[vin] = {
+          status: 'downloaded',
+          file: stickerFilePath(vin),
+          sha256: sha256Hex(data),
+          bytes: data.length,
+          attempts: 0,
+          ms: 0,
+          at: now(),
+        };
+      }
+      reports.set(vin, { vin, status: 'already_downloaded', attempts: 0, ms: 0 });
+      done++;
+      progress({ vin, event: 'already_downloaded' });
+    } else {
+      reports.set(vin, { vin, status: 'pending', attempts: 0, ms: 0 });
+      todo.push(vin);
+    }
+  }
+  await writer.flush();
+
+  let logins = 0;
+  let loginMs = 0;
+  let watchdogRecoveries = 0;
+  let retriesDone = 0;
+  let cancelled = false;
+  if (todo.length > 0) {
+    let pool: BrowserPool;
+    try {
+      pool = await BrowserPool.open({
+        chromiumPath: ctx.config.chromiumPath,
+        size: Math.min(workers, todo.length),
+        taskTimeoutMs: timeoutMs,
+        retries,
+        contextOptions: { acceptDownloads: true },
+        prepareContext: async (context) => {
+          const t = Date.now();
+          const page = await context.newPage();
+          try {
+            await loginToPortal(page, portal, credentials, Math.min(timeoutMs, 60_000));
+          } finally {
+            await page.close().catch(() => {});
+          }
+          logins++;
+          loginMs += Date.now() - t;
+        },
+        onEvent: (e) => {
+          if (e.kind === 'retry') {
+            const { reason } = describe(e.error, secrets);
+            progress({ vin: e.key, event: 'retry', attempt: e.attempt, reason });
+          }
+        },
+      });
+    } catch (err) {
+      throw scrub(err, secrets);
+    }
+    const onAbort = () => {
+      cancelled = true;
+      void pool.close();
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.all(
+        todo.map(async (vin) => {
+          const r: TaskResult<Buffer> = await pool.run(
+            async (page, task) => {
+              page.setDefaultTimeout(timeoutMs);
+              try {
+                return await downloadSticker(page, portal, vin, timeoutMs);
+              } catch (err) {
+                // Log in again (once for all workers that noticed), then let the retry run.
+                if (err instanceof SessionExpiredError) await task.reprepare();
+                throw err;
+              }
+            },
+            { key: vin },
+          );
+          const report = reports.get(vin)!;
+          report.attempts = r.attempts;
+          report.ms = r.busyMs;
+          if (!r.ok && r.error instanceof PoolClosedError) return; // cancelled: stays pending
+          if (r.ok) {
+            const file = await writeOrderFile(folder, stickerFilePath(vin), r.value);
+            report.status = 'downloaded';
+            report.bytes = file.bytes;
+            done++;
+            await writer.record(vin, {
+              status: 'downloaded',
+              file: file.path,
+              sha256: file.sha256,
+              bytes: file.bytes,
+              attempts: r.attempts,
+              ms: r.busyMs,
+              at: now(),
+            });
+            progress({ vin, event: 'downloaded', attempt: r.attempts, ms: r.busyMs });
+          } else {
+            const { code, reason } = describe(r.error, secrets);
+            Object.assign(report, { status: 'failed', code, reason });
+            done++;
+            await writer.record(vin, {
+              status: 'failed',
+              code,
+              reason,
+              attempts: r.attempts,
+              ms: r.busyMs,
+              at: now(),
+            });
+            progress({ vin, event: 'failed', attempt: r.attempts, ms: r.busyMs, reason });
+          }
+        }),
+      );
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      watchdogRecoveries = pool.stats.watchdogRecoveries;
+      retriesDone = pool.stats.retries;
+      await pool.close();
+    }
+  }
+
+  const list = vins.map((v) => reports.get(v)!);
+  const downloaded = list.filter((v) => v.status === 'downloaded');
+  const failed = list
+    .filter((v) => v.status === 'failed')
+    .map((v) => ({ vin: v.vin, code: v.code!, reason: v.reason!, attempts: v.attempts }));
+  const times = downloaded.map((v) => v.ms).sort((a, b) => a - b);
+  const ms = Date.now() - started;
+  const result: StickersResult = {
+    orderId: id,
+    portal: portal.name,
+    folder,
+    total: vins.length,
+    downloaded: downloaded.length,
+    alreadyDownloaded: list.filter((v) => v.status === 'already_downloaded').length,
+    failed,
+    pending: list.filter((v) => v.status === 'pending').length,
+    cancelled,
+    retries: retriesDone,
+    watchdogRecoveries,
+    logins,
+    loginMs,
+    perVehicleMs:
+      times.length === 0
+        ? null
+        : { min: times[0]!, median: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1)! },
+    vehiclesPerHour: ms > 0 ? Math.round((downloaded.length * 3_600_000) / ms) : 0,
+    ms,
+    vehicles: list,
+    trackingFile: path.join(folder, TRACKING_FILE),
+    metricsFile: path.join(folder, METRICS_FILE),
+  };
+
+  const metrics = {
+    format: 1,
+    order_id: id,
+    portal: portal.name,
+    run: tracking.runs,
+    started_at: startedAt,
+    finished_at: now(),
+    cancelled,
+    settings: {
+      workers,
+      timeout_ms: timeoutMs,
+      retries,
+      resume: Boolean(opts.resume),
+      force: Boolean(opts.force),
+    },
+    counts: {
+      vehicles: result.total,
+      downloaded: result.downloaded,
+      already_downloaded: result.alreadyDownloaded,
+      failed: failed.length,
+      pending: result.pending,
+    },
+    retries: retriesDone,
+    watchdog_recoveries: watchdogRecoveries,
+    logins,
+    login_ms: loginMs,
+    per_vehicle_ms: result.perVehicleMs,
+    vehicles_per_hour: result.vehiclesPerHour,
+    elapsed_ms: ms,
+    vehicles: list,
+  };
+  const files: OrderFile[] = [await writer.flush()];
+  files.push(
+    await writeOrderFile(folder, METRICS_FILE, Buffer.from(JSON.stringify(metrics, null, 2) + '\n')),
+  );
+  for (const [vin, t] of Object.entries(tracking.vehicles))
+    if (t.status === 'downloaded')
+      files.push({ path: stickerFilePath(vin), sha256: t.sha256, bytes: t.bytes });
+  await recordOrderFiles(folder, files);
+  return result;
+}
