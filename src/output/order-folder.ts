@@ -13,7 +13,8 @@
  * Folder names: `<slug>_<cao|list>_<YYYYMMDD-HHMMSS>` (local time), `_2`, `_3`... when that name
  * is taken (two orders of one dealership in one second). A name is reserved by creating
  * `.staging/<folder>.owner.json` exclusively (pid, host, order id); it goes away after publish or
- * discard, and tells recovery to leave alone a folder whose process is still running.
+ * discard, and tells recovery to leave alone a folder whose process is still running (an owner
+ * older than a day counts as crashed: its pid may belong to another process by now).
  * Every name comes from the dealership slug (core `slugify`) and is checked to resolve inside
  * ordersDir, so no dealership name can write elsewhere.
  */
@@ -44,6 +45,7 @@ import { generateQrCodes } from './qr-pool.js';
 /** The hidden folder inside ordersDir where orders are staged before the rename. */
 export const STAGING_DIR = '.staging';
 const OWNER_SUFFIX = '.owner.json';
+const STALE_OWNER_MS = 24 * 3600_000;
 
 export interface StageOrderInput {
   ordersDir: string;
@@ -549,8 +551,11 @@ export async function recoverStagedOrders(
       owners.set(folder, null);
     }
   }
+  // No order takes a day to stage: an older owner is a crash whose pid may have been reused.
   const live = (o: Owner | null | undefined) =>
-    !!o && (o.host !== os.hostname() || (Number.isInteger(o.pid) && processAlive(o.pid)));
+    !!o &&
+    Date.now() - Date.parse(o.started_at) < STALE_OWNER_MS &&
+    (o.host !== os.hostname() || (Number.isInteger(o.pid) && processAlive(o.pid)));
   const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
   try {
     for (const folder of dirs) {
@@ -585,7 +590,12 @@ export async function recoverStagedOrders(
           });
           continue;
         }
-        await rename(dir, finalDir);
+        try {
+          await rename(dir, finalDir);
+        } catch (err) {
+          if (errnoOf(err) === 'ENOENT') continue; // another recovery (or the writer) published it
+          throw err;
+        }
         fsyncDirSync(root);
         result.published.push(finalDir);
       } else {

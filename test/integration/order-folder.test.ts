@@ -360,6 +360,22 @@ describe('order folder: crashes and recovery (rule 5)', () => {
     expect(readdirSync(ordersDir)).toEqual([staged.folderName]);
   });
 
+  it('treats an owner older than a day as crashed, even if its pid is alive again (reused)', async () => {
+    const staged = await stageOrder(input({ orderId: 507 }));
+    const file = `${staged.stagingDir}.owner.json`;
+    const owner = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...owner, started_at: new Date(Date.now() - 25 * 3600_000).toISOString() }),
+    );
+    expect(await recoverStagedOrders(ordersDir, async () => false)).toEqual({
+      published: [],
+      discarded: [staged.stagingDir],
+      skipped: [],
+    });
+    expect(existsSync(ordersDir) ? readdirSync(ordersDir) : []).toEqual([]);
+  });
+
   it('discards an incomplete staged folder (crash while writing), and publish tolerates a recovery that came first', async () => {
     const partial = await stageOrder(input({ orderId: 504 }));
     rmSync(path.join(partial.stagingDir, 'order_summary.json'));
