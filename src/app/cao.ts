@@ -80,9 +80,9 @@ export interface CaoPreview {
 }
 
 /**
- * `ordered`; `nothing_new` (no vehicle to order, nothing written); `no_inventory` (never imported);
- * `dry_run`; `declined` (the operator said no); `already_done` (the idempotency key has an order);
- * `failed` (see `error`).
+ * `ordered`; `nothing_new` (no vehicle to order, nothing written; also on a dry run);
+ * `no_inventory` (never imported); `dry_run` (would order some); `declined` (the operator said
+ * no); `already_done` (the idempotency key has an order); `failed` (see `error`).
  */
 export type CaoStatus =
   'ordered' | 'nothing_new' | 'no_inventory' | 'dry_run' | 'declined' | 'already_done' | 'failed';
@@ -240,8 +240,8 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
     const { vehicles, selection } = await select(ctx.db, d, settings, now);
     const p = preview(d, settings.template, selection, opts.explain ?? false);
     const c = counts(vehicles.length, selection);
-    if (opts.dryRun) return finish('dry_run', p, c);
     if (selection.toOrder.length === 0) return finish('nothing_new', p, c);
+    if (opts.dryRun) return finish('dry_run', p, c);
     if (!(await opts.confirm!(p))) return finish('declined', p, c);
     shown = new Set(selection.toOrder.map((s) => s.vehicle.vin));
   }
