@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WrittenFile } from './durable-fs.js';
+import { fsyncFiles, type WrittenFile } from './durable-fs.js';
 import { writeQrBatch, type QrBatchFailure } from './qr-png.js';
 import type { QrJobMessage } from './qr-worker.js';
 
@@ -26,7 +26,10 @@ export interface QrItem {
 export interface QrPoolOptions {
   /** Worker threads (default: the cores, at most 4). Used when the pool is first created. */
   workers?: number;
-  /** fsync every PNG before reporting it written (default true: order folders are durable). */
+  /**
+   * fsync every PNG before reporting it written (default true: order folders are durable). The
+   * workers only write; the calling thread flushes each batch as it comes back.
+   */
   fsync?: boolean;
   /** Jobs smaller than this run in the calling thread unless the pool is already running (default 24). */
   inlineBelow?: number;
@@ -158,12 +161,14 @@ export async function generateQrCodes(
   let pool = workerUrl ? pools.get(workerUrl.href) : undefined;
   const inline = !workerUrl || (!pool?.running && items.length < (opts.inlineBelow ?? 24));
   if (inline || items.length === 0) {
+    const files = items.map((i) => i.file);
     const { results, failure } = writeQrBatch(
       items.map((i) => i.text),
-      items.map((i) => i.file),
-      fsync,
+      files,
+      false,
     );
     if (failure) throw new QrWriteError(failure);
+    if (fsync) await syncOrThrow(files, 0);
     return results;
   }
   if (!pool) {
@@ -181,7 +186,7 @@ export async function generateQrCodes(
     batches.push(
       new Promise((resolve, reject) => {
         pool.run({
-          message: { texts: slice.map((i) => i.text), files: slice.map((i) => i.file), fsync },
+          message: { texts: slice.map((i) => i.text), files: slice.map((i) => i.file), fsync: false },
           cancelled: () => failed,
           resolve: (reply) => {
             if (!reply) return resolve(null);
@@ -189,7 +194,18 @@ export async function generateQrCodes(
               failed = true;
               return reject(new QrWriteError({ ...reply.failure, index: start + reply.failure.index }));
             }
-            resolve({ start, results: reply.results });
+            if (!fsync) return resolve({ start, results: reply.results });
+            // Flushed here while the workers go on with the next batches.
+            syncOrThrow(
+              slice.map((i) => i.file),
+              start,
+            ).then(
+              () => resolve({ start, results: reply.results }),
+              (err: unknown) => {
+                failed = true;
+                reject(err as Error);
+              },
+            );
           },
           reject: (err) => {
             failed = true;
@@ -208,6 +224,16 @@ export async function generateQrCodes(
     if (v) v.results.forEach((r, i) => (out[v.start + i] = r));
   }
   return out;
+}
+
+/** fsyncs written files; a failure (EIO, or ENOSPC surfacing late) becomes a QrWriteError. */
+async function syncOrThrow(files: string[], start: number): Promise<void> {
+  try {
+    await fsyncFiles(files);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new QrWriteError({ index: start, message: e.message, code: e.code, path: e.path });
+  }
 }
 
 /** Ends the worker threads (tests, or a long-lived process that is done with QR codes). */
