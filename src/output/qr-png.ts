@@ -125,18 +125,18 @@ export interface QrBatchFailure {
 }
 
 /**
- * Writes a batch of codes in order, stopping at the first failure. The one routine both the
- * worker threads and the in-thread path run, so they cannot drift apart.
+ * Writes a batch of codes in order, stopping at the first failure, without fsync (the pool flushes
+ * the files afterwards, off the CPU-bound threads). The one routine both the worker threads and
+ * the in-thread path run, so they cannot drift apart.
  */
 export function writeQrBatch(
   texts: readonly string[],
   files: readonly string[],
-  fsync: boolean,
 ): { results: WrittenFile[]; failure?: QrBatchFailure } {
   const results: WrittenFile[] = [];
   for (let i = 0; i < texts.length; i++) {
     try {
-      results.push(writeQrPngFile(texts[i]!, files[i]!, { fsync }));
+      results.push(writeQrPngFile(texts[i]!, files[i]!, { fsync: false }));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       return { results, failure: { index: i, message: e.message, code: e.code, path: e.path ?? files[i] } };

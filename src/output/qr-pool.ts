@@ -165,7 +165,6 @@ export async function generateQrCodes(
     const { results, failure } = writeQrBatch(
       items.map((i) => i.text),
       files,
-      false,
     );
     if (failure) throw new QrWriteError(failure);
     if (fsync) await syncOrThrow(files, 0);
@@ -186,7 +185,7 @@ export async function generateQrCodes(
     batches.push(
       new Promise((resolve, reject) => {
         pool.run({
-          message: { texts: slice.map((i) => i.text), files: slice.map((i) => i.file), fsync: false },
+          message: { texts: slice.map((i) => i.text), files: slice.map((i) => i.file) },
           cancelled: () => failed,
           resolve: (reply) => {
             if (!reply) return resolve(null);

@@ -10,10 +10,9 @@ export interface QrJobMessage {
   id: number;
   texts: string[];
   files: string[];
-  fsync: boolean;
 }
 
 parentPort?.on('message', (job: QrJobMessage) => {
-  const { results, failure } = writeQrBatch(job.texts, job.files, job.fsync);
+  const { results, failure } = writeQrBatch(job.texts, job.files);
   parentPort!.postMessage({ id: job.id, results, failure });
 });
