@@ -11,10 +11,20 @@ const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 /** Cookie banners: clicked away when present so they never cover what we read. */
 const COOKIE_BUTTONS = '#onetrust-accept-btn-handler, .cookie-accept, button[data-cookie-accept]';
 
+export interface RenderOptions {
+  /** A selector that matches once the results are rendered. */
+  waitFor: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Attempts (the first included): a failed script request or a slow render is tried again. */
+  attempts?: number;
+  onRetry?: (info: { url: string; attempt: number; error: Error }) => void;
+}
+
 /** One dealership's browser context. */
 export interface BrowserSession {
   /** Loads `url`, waits until `waitFor` matches, and returns the rendered HTML. */
-  render(url: string, opts: { waitFor: string; timeoutMs: number; signal?: AbortSignal }): Promise<string>;
+  render(url: string, opts: RenderOptions): Promise<string>;
   /** Requests refused by the routing (images, fonts, other hosts). */
   readonly blocked: number;
   close(): Promise<void>;
@@ -62,54 +72,66 @@ export class BrowserLauncher {
         return blocked;
       },
       async render(url, opts) {
-        if (opts.signal?.aborted) throw new ScrapeAbortedError();
-        // Pages are reused within the dealership's context (opening one costs ~100 ms).
-        const page = idle.pop() ?? (await context.newPage());
-        let healthy = false;
-        const onAbort = () => void page.close().catch(() => {});
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          await page.goto(url, { waitUntil: 'domcontentloaded', timeout: opts.timeoutMs });
-          // Clicked from inside the page: no waiting for Playwright's actionability checks.
-          await page
-            .evaluate(
-              // Runs in the page, where `document` exists (this file is compiled without DOM types).
-              (sel) =>
-                (
-                  globalThis as unknown as {
-                    document: { querySelector(s: string): { click(): void } | null };
-                  }
-                ).document
-                  .querySelector(sel)
-                  ?.click(),
-              COOKIE_BUTTONS,
-            )
-            .catch(() => {});
+        const attempts = opts.attempts ?? 3;
+        for (let attempt = 1; ; attempt++) {
           try {
-            await page.waitForSelector(opts.waitFor, { timeout: opts.timeoutMs, state: 'attached' });
-          } catch {
-            throw new ShapeError(
-              'browser',
-              `page ${url}`,
-              `nothing matching "${opts.waitFor}" appeared within ${opts.timeoutMs} ms`,
-            );
+            return await renderOnce(url, opts);
+          } catch (err) {
+            if (opts.signal?.aborted || attempt >= attempts) throw err;
+            opts.onRetry?.({ url, attempt, error: err as Error });
           }
-          const html = await page.content();
-          healthy = true;
-          return html;
-        } catch (err) {
-          if (opts.signal?.aborted) throw new ScrapeAbortedError();
-          throw err;
-        } finally {
-          opts.signal?.removeEventListener('abort', onAbort);
-          if (healthy) idle.push(page);
-          else await page.close().catch(() => {});
         }
       },
       async close() {
         await context.close().catch(() => {});
       },
     };
+
+    async function renderOnce(url: string, opts: RenderOptions): Promise<string> {
+      if (opts.signal?.aborted) throw new ScrapeAbortedError();
+      // Pages are reused within the dealership's context (opening one costs ~100 ms).
+      const page = idle.pop() ?? (await context.newPage());
+      let healthy = false;
+      const onAbort = () => void page.close().catch(() => {});
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await page.goto(url, { waitUntil: 'domcontentloaded', timeout: opts.timeoutMs });
+        // Clicked from inside the page: no waiting for Playwright's actionability checks.
+        await page
+          .evaluate(
+            // Runs in the page, where `document` exists (this file is compiled without DOM types).
+            (sel) =>
+              (
+                globalThis as unknown as {
+                  document: { querySelector(s: string): { click(): void } | null };
+                }
+              ).document
+                .querySelector(sel)
+                ?.click(),
+            COOKIE_BUTTONS,
+          )
+          .catch(() => {});
+        try {
+          await page.waitForSelector(opts.waitFor, { timeout: opts.timeoutMs, state: 'attached' });
+        } catch {
+          throw new ShapeError(
+            'browser',
+            `page ${url}`,
+            `nothing matching "${opts.waitFor}" appeared within ${opts.timeoutMs} ms`,
+          );
+        }
+        const html = await page.content();
+        healthy = true;
+        return html;
+      } catch (err) {
+        if (opts.signal?.aborted) throw new ScrapeAbortedError();
+        throw err;
+      } finally {
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (healthy) idle.push(page);
+        else await page.close().catch(() => {});
+      }
+    }
   }
 
   /** Closes the browser if it was launched. */

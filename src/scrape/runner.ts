@@ -92,6 +92,7 @@ export async function scrapeJob(
   });
   const out = new VehicleCollector();
   let pages = 0;
+  let ownRetries = 0;
   let session: BrowserSession | undefined;
   try {
     await adapter.scrape(
@@ -103,6 +104,11 @@ export async function scrapeJob(
         signal,
         browser: async () => (session ??= await deps.browser.session(siteUrl)),
         isOwnStore: (store) => deps.isOwnStore(job, store),
+        retried: (url, attempt, error) => {
+          ownRetries++;
+          heartbeat();
+          deps.onRetry?.({ url, attempt, message: error.message });
+        },
         page: (url, vehicles) => {
           pages++;
           heartbeat();
@@ -126,7 +132,7 @@ export async function scrapeJob(
     vehicles: out.vehicles,
     pages,
     requests: http.requests,
-    retries: http.retries,
+    retries: http.retries + ownRetries,
     skipped: out.skipped,
     blockedRequests: session?.blocked ?? 0,
   };

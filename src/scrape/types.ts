@@ -45,6 +45,8 @@ export interface AdapterContext {
   browser(): Promise<BrowserSession>;
   /** True when a store name on a group site (sister stores) is this dealership or one of its aliases. */
   isOwnStore(storeName: string): boolean;
+  /** Reports a retry the adapter did itself (browser pages); HTTP retries are counted by `http`. */
+  retried(url: string, attempt: number, error: Error): void;
   /** Reports a fetched page (progress and the watchdog's heartbeat). */
   page(url: string, vehicles: number): void;
 }
@@ -112,6 +114,18 @@ export class VehicleCollector {
   addAll(vs: readonly RawVehicle[]): number {
     let n = 0;
     for (const v of vs) if (this.add(v)) n++;
+    return n;
+  }
+
+  /**
+   * Adds one page of a paged listing; returns how many were new. A page with nothing new ends the
+   * paging (a page number past the end answers page 1 again), so its repeats are not counted as
+   * duplicates: they are the site's way of saying "no more".
+   */
+  addPage(vs: readonly RawVehicle[]): number {
+    const before = this.skipped.duplicates;
+    const n = this.addAll(vs);
+    if (n === 0) this.skipped.duplicates = before;
     return n;
   }
 }

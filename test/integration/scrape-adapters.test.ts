@@ -109,7 +109,10 @@ const cases: [string, SiteSpec, (out: JobOutput, site: FixtureSite) => void][] =
   [
     'team-velocity: a car sold between listing and detail is gone, not a failure',
     { platform: 'team-velocity', name: 'HW Kia', count: 40, slowMs: 1000 },
-    (out) => expect(out.skipped.gone).toBe(1),
+    (out) => {
+      expect(out.skipped.gone).toBe(1);
+      expect(out.skipped.duplicates).toBe(0);
+    },
   ],
   [
     'dealer-eprocess over HTTP',

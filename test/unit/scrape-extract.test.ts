@@ -380,6 +380,14 @@ describe('shared pieces', () => {
     expect(c.vehicles).toHaveLength(3);
     expect(c.skipped.duplicates).toBe(1);
   });
+  it('a page with nothing new ends paging without counting its repeats as duplicates', () => {
+    const c = new VehicleCollector();
+    expect(c.addPage([{ vin: 'A' }, { vin: 'B' }])).toBe(2);
+    expect(c.addPage([{ vin: 'B' }, { vin: 'C' }])).toBe(1);
+    expect(c.skipped.duplicates).toBe(1);
+    expect(c.addPage([{ vin: 'A' }, { vin: 'B' }])).toBe(0);
+    expect(c.skipped.duplicates).toBe(1);
+  });
   it('writes canonical CSV with quoting, values raw', () => {
     const csv = vehiclesCsv('HW Kia', [{ vin: ' 1hg ', price: '$34,995', model: 'Say "hi"', trim: 'a\nb' }]);
     expect(csv.split('\r\n')[0]).toBe(

@@ -108,11 +108,12 @@ export const adapter: Adapter<z.infer<typeof options>> = {
                 waitFor: RESULTS_SELECTOR,
                 timeoutMs: ctx.timeoutMs,
                 signal: ctx.signal,
+                onRetry: (r) => ctx.retried(r.url, r.attempt, r.error),
               })
             : await ctx.http.text(url);
           const { pageCount, vehicles } = extractEprocessPage(html, ctx.siteUrl, av);
           ctx.page(url, vehicles.length);
-          const fresh = out.addAll(vehicles);
+          const fresh = out.addPage(vehicles);
           if (p >= pageCount || vehicles.length === 0 || fresh === 0) break;
           if (p > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
         }

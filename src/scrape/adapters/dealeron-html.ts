@@ -93,13 +93,16 @@ export const adapter: Adapter<z.infer<typeof options>> = {
       const page = extractDealerOnListing(await ctx.http.text(url), ctx.siteUrl);
       ctx.page(url, page.vehicles.length);
       let fresh = 0;
+      let repeats = 0;
       for (const v of page.vehicles) {
         const key = v.vin ? v.vin.replace(/\s+/g, '').toUpperCase() : v.url;
         if (!listed.has(key)) {
           listed.set(key, v);
           fresh++;
-        } else out.skipped.duplicates++;
+        } else repeats++;
       }
+      // A page with nothing new is page 1 again (past the end): its repeats are no duplicates.
+      if (fresh > 0) out.skipped.duplicates += repeats;
       if (!page.hasNext || fresh === 0) break;
       if (pt > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
     }

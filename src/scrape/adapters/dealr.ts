@@ -69,7 +69,7 @@ export const adapter: Adapter<z.infer<typeof options>> = {
         ctx.siteUrl,
       );
       ctx.page(url, vehicles.length);
-      const fresh = out.addAll(vehicles);
+      const fresh = out.addPage(vehicles);
       if (vehicles.length === 0 || fresh === 0) break;
       if (page > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
     }

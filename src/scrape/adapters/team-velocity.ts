@@ -119,14 +119,16 @@ export const adapter: Adapter<z.infer<typeof options>> = {
         accountId ??= res.accountId;
         ctx.page(url, res.cards.length);
         let fresh = 0;
+        let repeats = 0;
         for (const card of res.cards) {
           const key = card.vin.trim().toUpperCase();
-          if (listed.has(key)) out.skipped.duplicates++;
+          if (listed.has(key)) repeats++;
           else {
             listed.set(key, { card, condition });
             fresh++;
           }
         }
+        if (fresh > 0) out.skipped.duplicates += repeats;
         // Past the last page the site shows no cards, or page 1 again.
         if (fresh === 0) break;
         if (page > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
