@@ -1,9 +1,10 @@
 import type { CaoPreview, CaoResult } from '../../app/cao.js';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import { caoJson, caoLine, partialExit, positiveInt, vehicleTable } from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
 import { withApp } from '../run.js';
+import { pdfAfterOrders } from './pdf.js';
 
 function printPreview(pres: Presentation, p: CaoPreview): void {
   pres.out(
@@ -86,6 +87,13 @@ export const cao: Action = async (env, dealers, opts) => {
       failed: result.failed,
     },
   });
+  // --pdf: the sticker sheets of the orders just written (a failure there makes the run partial).
+  const pdfExit = opts.pdf
+    ? await pdfAfterOrders(
+        env,
+        results.map((r) => r.orderId),
+      )
+    : ExitCode.ok;
   if (pres.json) {
     pres.outJson({
       dryRun,
@@ -94,7 +102,7 @@ export const cao: Action = async (env, dealers, opts) => {
       recovered: result.recovered,
       results: results.map((r) => caoJson(r, explain)),
     });
-    return partialExit(result.failed, results.length);
+    return Math.max(partialExit(result.failed, results.length), pdfExit);
   }
   if (results.length === 0) pres.out('no enabled dealership to order for');
   const detailed = !all || explain;
@@ -131,5 +139,5 @@ export const cao: Action = async (env, dealers, opts) => {
       `${results.length} dealerships: ${result.ordered} ordered, ${results.filter((r) => r.status === 'nothing_new').length} with nothing new, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
     );
   }
-  return partialExit(result.failed, results.length);
+  return Math.max(partialExit(result.failed, results.length), pdfExit);
 };

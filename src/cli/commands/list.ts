@@ -6,6 +6,7 @@ import type { Action } from '../define.js';
 import { positiveInt, vehicleTable } from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
 import { withApp } from '../run.js';
+import { pdfAfterOrders } from './pdf.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY)
@@ -145,12 +146,19 @@ export const list: Action = async (env, args, opts) => {
       dealerships: b.dealerships.map((d) => d.dealership.name),
       counts: { orders: b.counts.orders, vehicles: b.counts.vehicles, failed: b.counts.failed },
     });
+    const pdfExit = opts.pdf
+      ? await pdfAfterOrders(
+          env,
+          b.dealerships.map((d) => (d.status === 'ordered' ? d.orderId : null)),
+        )
+      : ExitCode.ok;
     if (pres.json) pres.outJson(b);
     else printBatch(pres, b);
     if (b.counts.failed > 0 && b.counts.failed === b.dealerships.length) return ExitCode.error;
-    return b.counts.failed + b.counts.rowProblems + b.counts.invalidEntries > 0
-      ? ExitCode.partial
-      : ExitCode.ok;
+    return Math.max(
+      pdfExit,
+      b.counts.failed + b.counts.rowProblems + b.counts.invalidEntries > 0 ? ExitCode.partial : ExitCode.ok,
+    );
   }
   if (opts.key !== undefined) throw new UsageError('--key applies to --batch runs');
   const [dealer, ...rest] = args;
@@ -169,7 +177,8 @@ export const list: Action = async (env, args, opts) => {
     dealerships: [r.dealership.name],
     counts: { orders: r.status === 'ordered' ? 1 : 0, vehicles: r.counts.ordered },
   });
+  const pdfExit = opts.pdf && r.status === 'ordered' ? await pdfAfterOrders(env, [r.orderId]) : ExitCode.ok;
   if (pres.json) pres.outJson(r);
   else printList(pres, r);
-  return listExit(r);
+  return Math.max(listExit(r), pdfExit);
 };

@@ -16,6 +16,7 @@ export function register(program: Command): void {
       'template for this run (standard, shortcut, shortcut_pack, flyout or a custom one)',
     )
     .option('--concurrency <n>', 'dealerships worked on at once with --all (default SILVERFOX_CONCURRENCY)')
+    .option('--pdf', 'also print the sticker sheets of the orders written (as `silverfox pdf ID` does)')
     .addHelpText(
       'after',
       examples([

@@ -7,6 +7,7 @@ import { register as demo } from './demo.js';
 import { register as list } from './list.js';
 import { register as ops } from './ops.js';
 import { register as orders } from './orders.js';
+import { register as pdf } from './pdf.js';
 import { register as queue } from './queue.js';
 import { register as scrape } from './scrape.js';
 import { register as status } from './status.js';
@@ -19,6 +20,7 @@ export const groups: ((program: Command) => void)[] = [
   cao,
   list,
   orders,
+  pdf,
   vinlog,
   db,
   queue,

@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .option('--batch <file>', 'a CSV of dealership + VIN/stock rows: one order per dealership (- for stdin)')
     .option('--key <key>', "idempotency key of a --batch run (default: a hash of each dealership's entries)")
     .option('--concurrency <n>', 'dealerships worked on at once with --batch (default SILVERFOX_CONCURRENCY)')
+    .option('--pdf', 'also print the sticker sheets of the orders written (as `silverfox pdf ID` does)')
     .addHelpText(
       'after',
       examples([

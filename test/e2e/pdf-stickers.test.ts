@@ -1,0 +1,188 @@
+// Browser suite, end to end on the built binary: a real order (the Craigslist sample imported and
+// ordered with `list --pdf`), `silverfox pdf`, and `silverfox stickers` against the fixture portal,
+// killed halfway (SIGKILL) and resumed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qrContent } from '../../src/core/templates.js';
+import { browserSuiteEnabled } from '../helpers/browser.js';
+import { runCli } from '../helpers/cli.js';
+import { createTestEnv, type TestEnv } from '../helpers/databases.js';
+import { BIN, SHARED } from '../helpers/env.js';
+import { pdfPagesAsPng, qrOnPage } from '../helpers/pdf.js';
+import { fixturePortalConfig, startFixturePortal, type FixturePortal } from '../fixtures/portal/server.js';
+
+const CRAIGSLIST = path.join(SHARED, 'data/craigslist_vehicles_sample.csv');
+const PASSWORD = 'e2e-Pa55word-xyz';
+const USER = 'sticker-bot';
+
+function sample(n: number): { vin: string; url: string }[] {
+  const rows = Papa.parse<Record<string, string>>(readFileSync(CRAIGSLIST, 'utf8'), { header: true }).data;
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const vin = (r.VIN ?? '').trim().toUpperCase();
+    if (/^[A-HJ-NPR-Z0-9]{17}$/.test(vin) && r.url?.startsWith('https://') && !out.has(vin))
+      out.set(vin, r.url);
+    if (out.size === n) break;
+  }
+  return [...out].map(([vin, url]) => ({ vin, url }));
+}
+
+describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from the built binary', () => {
+  let t: TestEnv;
+  let env: Record<string, string>;
+  let portal: FixturePortal;
+  const vehicles = sample(10);
+  const vins = vehicles.map((v) => v.vin);
+  let orderId: number;
+  let folder: string;
+
+  beforeAll(async () => {
+    t = await createTestEnv('embedded');
+    const portalsDir = path.join(t.dir, 'portals');
+    mkdirSync(portalsDir);
+    portal = await startFixturePortal({
+      username: USER,
+      password: PASSWORD,
+      // Slow enough that the run can be killed halfway; one VIN the portal does not have.
+      behaviour: { slow: Object.fromEntries(vins.map((v) => [v, 700])), missing: [vins[9]!] },
+    });
+    writeFileSync(path.join(portalsDir, 'fixture.json'), JSON.stringify(fixturePortalConfig(portal.url)));
+    env = {
+      ...t.env,
+      SILVERFOX_PORTALS_DIR: portalsDir,
+      SF_FIXTURE_PORTAL_USER: USER,
+      SF_FIXTURE_PORTAL_PASSWORD: PASSWORD,
+    };
+    const imported = await runCli(['import', CRAIGSLIST, '--dealer', 'Spirit Lexus', '--yes'], { env });
+    expect(imported.code).toBe(0);
+  });
+  afterAll(async () => {
+    await portal?.close();
+    await t?.cleanup();
+  });
+
+  it('list --pdf writes the order and its sticker sheet; --json stays one document', async () => {
+    const r = await runCli(['list', 'Spirit Lexus', ...vins, '--pdf', '--json'], { env, timeoutMs: 90_000 });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe('ordered');
+    orderId = out.orderId;
+    folder = out.folder;
+    expect(r.stderr).toContain(`order #${orderId} (Spirit Lexus): 10 sticker page(s)`);
+    expect(existsSync(path.join(folder, 'spirit_lexus_stickers.pdf'))).toBe(true);
+  });
+
+  it('pdf ORDER --json prints the files; each page carries its own vehicle QR', async () => {
+    const r = await runCli(['pdf', String(orderId), '--concurrency', '2', '--json'], {
+      env,
+      timeoutMs: 90_000,
+    });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ orderId, vehicles: 10, template: 'default', stickers: { pages: 10 } });
+    const pages = pdfPagesAsPng(path.join(folder, out.stickers.path), { dpi: 100, first: 1, last: 3 });
+    expect(pages.map(qrOnPage)).toEqual(vehicles.slice(0, 3).map((v) => qrContent(v)));
+
+    const bad = await runCli(['pdf', 'abc'], { env });
+    expect(bad.code).toBe(2);
+    const missing = await runCli(['pdf', '9999'], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('there is no order #9999');
+    const noChromium = await runCli(['pdf', String(orderId)], {
+      env: { ...env, CHROMIUM_PATH: '/opt/none/chromium' },
+    });
+    expect(noChromium.code).toBe(1);
+    expect(noChromium.stderr).toMatch(/Chromium cannot be started from \/opt\/none\/chromium/);
+    expect(noChromium.stderr).toContain('apt-get install -y chromium');
+  });
+
+  it('stickers killed halfway resumes without downloading a finished vehicle twice', async () => {
+    const tracking = path.join(folder, 'stickers/tracking.json');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'stickers', String(orderId), '--portal', 'fixture', '--workers', '2', '--timeout', '20s'],
+      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: 'ignore' },
+    );
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // Kill as soon as some (not all) vehicles are checkpointed.
+    let doneAtKill: string[] = [];
+    for (let i = 0; i < 400 && doneAtKill.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        const v = JSON.parse(readFileSync(tracking, 'utf8')).vehicles as Record<string, { status: string }>;
+        doneAtKill = Object.keys(v).filter((k) => v[k]!.status === 'downloaded');
+      } catch {
+        // not written yet, or mid-rename
+      }
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(doneAtKill.length).toBeGreaterThanOrEqual(3);
+    expect(doneAtKill.length).toBeLessThan(9);
+    const downloadsAtKill = { ...portal.stats.downloads };
+
+    const again = await runCli(['stickers', String(orderId), '--portal', 'fixture'], { env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--resume');
+
+    const r = await runCli(
+      ['stickers', `#${orderId}`, '--portal', 'fixture', '--resume', '--workers', '3', '--json'],
+      {
+        env,
+        timeoutMs: 90_000,
+      },
+    );
+    expect(r.code).toBe(3); // one VIN has no sticker on the portal
+    const out = JSON.parse(r.stdout);
+    expect(out.downloaded + out.alreadyDownloaded).toBe(9);
+    expect(out.alreadyDownloaded).toBeGreaterThanOrEqual(doneAtKill.length);
+    expect(out.failed).toEqual([
+      { vin: vins[9], code: 'not_found', reason: expect.stringContaining('No window sticker'), attempts: 1 },
+    ]);
+    for (const vin of doneAtKill) {
+      expect(portal.stats.downloads[vin]).toBe(1);
+      expect(downloadsAtKill[vin]).toBe(1);
+    }
+    for (const vin of vins.slice(0, 9))
+      expect(existsSync(path.join(folder, 'stickers', `${vin}.pdf`))).toBe(true);
+    const metrics = JSON.parse(readFileSync(path.join(folder, 'stickers/metrics.json'), 'utf8'));
+    expect(metrics).toMatchObject({ run: 2, counts: { vehicles: 10, failed: 1 } });
+
+    // The folder still verifies, with the stickers recorded.
+    const shown = await runCli(['orders', 'show', String(orderId)], { env });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/checksums: all \d+ files match order_summary\.json/);
+
+    // The secret is nowhere: not on stdout/stderr, not in the order folder, not in the run logs.
+    const logs = readdirSync(env.SILVERFOX_LOG_DIR!, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8'));
+    const stickerFiles = ['tracking.json', 'metrics.json'].map((f) =>
+      readFileSync(path.join(folder, 'stickers', f), 'utf8'),
+    );
+    for (const text of [r.stdout, r.stderr, again.stderr, ...logs, ...stickerFiles])
+      expect(text).not.toContain(PASSWORD);
+  });
+
+  it('a refused login exits 1 naming the variables, never the password', async () => {
+    const r = await runCli(['stickers', String(orderId), '--portal', 'fixture', '--force'], {
+      env: { ...env, SF_FIXTURE_PORTAL_PASSWORD: 'wrong-Pa55word-xyz' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refused the user name or password');
+    expect(r.stderr).toContain('SF_FIXTURE_PORTAL_PASSWORD');
+    expect(r.stderr + r.stdout).not.toContain('wrong-Pa55word-xyz');
+    const usage = await runCli(['stickers', String(orderId), '--portal', 'fixture', '--workers', '0'], {
+      env,
+    });
+    expect(usage.code).toBe(2);
+    const timeout = await runCli(['stickers', String(orderId), '--portal', 'fixture', '--timeout', 'soon'], {
+      env,
+    });
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toContain('--timeout expects a duration');
+  });
+});
