@@ -34,6 +34,11 @@ export interface RunLogEntry {
   dealerships?: string[];
   /** What the run did: rows imported, vehicles ordered... */
   counts?: Record<string, number>;
+  /**
+   * Writing commands: the run lock was taken `waitMs` after `time` and held `heldMs` (so overlapping
+   * runs can be told apart, and a long wait behind another run shows).
+   */
+  lock?: { waitMs: number; heldMs: number };
   durationMs: number;
   exitCode: number;
   error?: { code: string; message: string };

@@ -21,11 +21,13 @@ export const lastExit = { code: ExitCode.ok as number };
  */
 export const RUN_LOCKED_COMMANDS: ReadonlySet<string> = new Set([
   'import',
+  'normalize',
   'scrape',
   'cao',
   'list',
   'orders void',
   'orders archive',
+  'vinlog import',
   'db prune',
   'db restore',
 ]);
@@ -60,6 +62,7 @@ export function lazy(load: () => Promise<Action>) {
     let code: number;
     const { commandEnv, reportError } = await import('./run.js');
     let lock: { release(): Promise<void> } | undefined;
+    let lockSpan: { waitMs: number; heldMs: number } | undefined;
     try {
       env = commandEnv(cmd);
       const e = env;
@@ -70,6 +73,7 @@ export function lazy(load: () => Promise<Action>) {
           waitSeconds: e.config.waitLockSeconds,
           onWait: (m) => e.pres.info(m),
         });
+        lockSpan = { waitMs: Date.now() - started.getTime(), heldMs: 0 };
       }
       const action = await load();
       code = (await action(env, args, opts, cmd)) ?? ExitCode.ok;
@@ -77,11 +81,12 @@ export function lazy(load: () => Promise<Action>) {
       failure = err;
       code = reportError(err, env?.pres ?? new Presentation(cmd.optsWithGlobals()));
     } finally {
+      if (lockSpan) lockSpan.heldMs = Date.now() - started.getTime() - lockSpan.waitMs;
       await lock?.release().catch(() => {});
     }
     lastExit.code = code;
     if (env && !UNLOGGED_COMMANDS.has(name)) {
-      const file = await writeRunLog(env, { name, args, started, code, failure });
+      const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan });
       if (file && code !== ExitCode.ok) process.stderr.write(`log: ${file}\n`);
     }
   };
@@ -90,7 +95,14 @@ export function lazy(load: () => Promise<Action>) {
 /** Appends the run's line; a log that cannot be written is a warning, never the run's failure. */
 async function writeRunLog(
   env: CommandEnv,
-  run: { name: string; args: string[]; started: Date; code: number; failure: unknown },
+  run: {
+    name: string;
+    args: string[];
+    started: Date;
+    code: number;
+    failure: unknown;
+    lock?: { waitMs: number; heldMs: number };
+  },
 ): Promise<string | undefined> {
   try {
     const { appendRunLog, maskSecrets } = await import('../app/logs.js');
@@ -105,6 +117,7 @@ async function writeRunLog(
       ),
       database: env.config.databaseUrl ? 'server' : 'embedded',
       ...env.notes,
+      ...(run.lock ? { lock: run.lock } : {}),
       durationMs: Date.now() - run.started.getTime(),
       exitCode: run.code,
       ...(f !== undefined

@@ -7,8 +7,8 @@ import pg from 'pg';
 import { DatabaseError, maskUrl } from '../errors.js';
 import type { Queryable } from './database.js';
 
-/** Arbitrary constant next to the migration (7305_0001) and registry (7305_0002) keys. */
-export const RUN_LOCK_KEY = 7305_0003;
+/** Arbitrary constant, apart from the other keys (migrations 7305_0001, registry _0002, imports _0003, orders _0010). */
+export const RUN_LOCK_KEY = 7305_0900;
 
 export interface ServerLockHolder {
   /** `silverfox cao pid 1234` as the holder set it. */
