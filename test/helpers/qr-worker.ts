@@ -4,7 +4,7 @@
  * transpiles the worker and what it imports into a temporary folder (with the project's
  * node_modules linked) and returns its URL for `generateQrCodes({ workerUrl })`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ let compiled: URL | undefined;
 export function compiledQrWorkerUrl(): URL {
   if (compiled) return compiled;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-qr-worker-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   for (const rel of SOURCES) {
