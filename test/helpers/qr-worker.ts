@@ -14,11 +14,18 @@ import { ROOT } from './env.js';
 const SOURCES = ['output/qr-worker.ts', 'output/qr-png.ts', 'output/durable-fs.ts'];
 
 let compiled: URL | undefined;
+let compiledDir: string | undefined;
+
+/** Removes the transpiled worker (call from afterAll, after closeQrPool). */
+export function removeCompiledQrWorker(): void {
+  if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
+  compiled = compiledDir = undefined;
+}
 
 export function compiledQrWorkerUrl(): URL {
   if (compiled) return compiled;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-qr-worker-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  compiledDir = dir;
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   for (const rel of SOURCES) {

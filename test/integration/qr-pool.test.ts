@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/output/durable-fs.js';
 import { closeQrPool, generateQrCodes, QrWriteError } from '../../src/output/qr-pool.js';
 import { decodeQrPng } from '../helpers/qr.js';
-import { compiledQrWorkerUrl } from '../helpers/qr-worker.js';
+import { compiledQrWorkerUrl, removeCompiledQrWorker } from '../helpers/qr-worker.js';
 
 let dir: string;
 beforeAll(() => {
@@ -13,6 +13,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await closeQrPool();
+  removeCompiledQrWorker();
   rmSync(dir, { recursive: true, force: true });
 });
 
