@@ -158,7 +158,9 @@ function parseExpression(expression: string): Token[] {
     const name = rawName.trim().toLowerCase();
     const field = (TEMPLATE_FIELDS as readonly string[]).includes(name)
       ? (name as TemplateField)
-      : FIELD_ALIASES[name];
+      : Object.hasOwn(FIELD_ALIASES, name)
+        ? FIELD_ALIASES[name]
+        : undefined;
     if (!field) throw new Error(`unknown field "{${rawName}}"; known fields: ${TEMPLATE_FIELDS.join(', ')}`);
     const modifier = rawModifier?.trim().toLowerCase();
     if (rest.length > 0 || (modifier !== undefined && modifier !== 'upper' && modifier !== 'lower'))

@@ -266,6 +266,9 @@ describe('custom templates', () => {
       expect(all).toContain('header "model" appears twice');
     }
     expect(() => compileTemplate('empty', [])).toThrow(/has no columns/);
+    expect(() => compileTemplate('proto', [['A', '{constructor}']])).toThrow(
+      /unknown field "\{constructor\}"/,
+    );
   });
 });
 
