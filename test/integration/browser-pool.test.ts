@@ -101,6 +101,35 @@ describe.runIf(browserSuiteEnabled())('browser pool', () => {
     expect(pool.stats.pagesOpened).toBe(2);
   });
 
+  it('a browser that dies is relaunched and its context prepared again (e.g. logged in)', async () => {
+    let prepared = 0;
+    const events: PoolEvent[] = [];
+    pool = await BrowserPool.open({
+      chromiumPath: CHROMIUM,
+      size: 2,
+      taskTimeoutMs: 5000,
+      retries: 1,
+      prepareContext: async () => {
+        prepared++;
+      },
+      onEvent: (e) => events.push(e),
+    });
+    const r = await pool.run(async (page, { attempt }) => {
+      if (attempt === 1) {
+        // Crash the whole browser process, as an out-of-memory kill would.
+        const cdp = await page.context().browser()!.newBrowserCDPSession();
+        await cdp.send('Browser.crash').catch(() => {});
+        await page.waitForTimeout(10_000);
+      }
+      await page.setContent('<u>back</u>');
+      return page.textContent('u');
+    });
+    expect(r).toMatchObject({ ok: true, value: 'back', attempts: 2 });
+    expect(pool.stats.browserRestarts).toBe(1);
+    expect(prepared).toBe(2);
+    expect(events.map((e) => e.kind)).toEqual(['browser_restart', 'retry']);
+  });
+
   it('closing fails the queued tasks instead of leaving them hanging', async () => {
     pool = await BrowserPool.open({ chromiumPath: CHROMIUM, size: 1, taskTimeoutMs: 10_000, retries: 0 });
     const first = pool.run(() => new Promise((r) => setTimeout(r, 5000)));
