@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { ROOT } from './env.js';
 
-const SOURCES = ['output/qr-worker.ts', 'output/qr-png.ts', 'output/durable-fs.ts'];
+const SOURCES = ['output/qr-worker.ts', 'output/qr-png.ts', 'output/durable-fs.ts', 'output/qr-pool.ts'];
 
 let compiled: URL | undefined;
 let compiledDir: string | undefined;
@@ -42,4 +42,9 @@ export function compiledQrWorkerUrl(): URL {
   }
   compiled = pathToFileURL(path.join(dir, 'output/qr-worker.js'));
   return compiled;
+}
+
+/** The transpiled qr-pool.js, beside its compiled worker (as in dist/), for a child process. */
+export function compiledQrPoolUrl(): URL {
+  return new URL('./qr-pool.js', compiledQrWorkerUrl());
 }

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/output/durable-fs.js';
 import { closeQrPool, generateQrCodes, QrWriteError } from '../../src/output/qr-pool.js';
 import { decodeQrPng } from '../helpers/qr.js';
-import { compiledQrWorkerUrl, removeCompiledQrWorker } from '../helpers/qr-worker.js';
+import { compiledQrPoolUrl, compiledQrWorkerUrl, removeCompiledQrWorker } from '../helpers/qr-worker.js';
 
 let dir: string;
 beforeAll(() => {
@@ -94,5 +95,28 @@ describe('QR worker pool', () => {
       inlineBelow: 0,
     }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('QR worker exited with code 3');
+  });
+
+  it('never keeps a process alive: a CLI using the pool exits by itself when done', () => {
+    const out = path.join(dir, 'child');
+    const script = `
+      import { mkdirSync } from 'node:fs';
+      const { generateQrCodes } = await import(${JSON.stringify(compiledQrPoolUrl().href)});
+      mkdirSync(${JSON.stringify(out)});
+      const items = Array.from({ length: 60 }, (_, i) => ({ text: 'https://d.com/v/' + i, file: ${JSON.stringify(out)} + '/' + i + '.png' }));
+      const r = await generateQrCodes(items, { inlineBelow: 0 });
+      console.log(r.length);
+    `;
+    // A file, not `--input-type=module -e`: workers inherit execArgv and refuse --input-type.
+    writeFileSync(path.join(dir, 'child.mjs'), script);
+    const r = spawnSync(process.execPath, [path.join(dir, 'child.mjs')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.signal).toBeNull(); // not killed by the timeout
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('60');
+    expect(readdirSync(out)).toHaveLength(60);
   });
 });
