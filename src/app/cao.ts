@@ -38,6 +38,16 @@ export interface CaoOptions {
   vehicleTypes?: DealershipSettings['vehicle_types'];
   /** Dealerships worked on at once (default: config concurrency). */
   concurrency?: number;
+  /**
+   * Order only these VINs of the selection (the operator deselected the others, which stay out of
+   * the VIN log and come back in the next CAO). A VIN the selection no longer holds is not ordered.
+   */
+  only?: readonly string[];
+  /**
+   * Field values for this order's files only, by VIN (the wizard's manual data editor): the
+   * snapshot is not changed, and the VIN log still records the vehicle's VIN and condition.
+   */
+  overrides?: Readonly<Record<string, VehicleOverrides>>;
   /** Makes a run a no-op when an order with this key exists; only with a single dealership. */
   idempotencyKey?: string;
   /** Who ran it (recorded on the order). */
@@ -51,6 +61,11 @@ export interface CaoOptions {
   /** Test hooks for the crash guarantees. */
   faults?: OrderFaults;
 }
+
+/** The fields an operator may change for one order (never the VIN, which names its QR file and log row). */
+export type VehicleOverrides = Partial<
+  Pick<OrderVehicle, 'stock' | 'year' | 'make' | 'model' | 'trim' | 'price' | 'url'>
+>;
 
 export interface CaoProgress {
   dealership: string;
@@ -200,6 +215,15 @@ function runSettings(d: Dealership, opts: CaoOptions): DealershipSettings {
   };
 }
 
+/** Drops the selected vehicles outside `opts.only`; returns how many were dropped. */
+function restrictToOnly(selection: CaoSelection, opts: CaoOptions): number {
+  if (!opts.only) return 0;
+  const only = new Set(opts.only.map((v) => v.trim().toUpperCase()));
+  const before = selection.toOrder.length;
+  selection.toOrder = selection.toOrder.filter((s) => only.has(s.vehicle.vin));
+  return before - selection.toOrder.length;
+}
+
 async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise<CaoDealershipResult> {
   const started = Date.now();
   const settings = runSettings(d, opts);
@@ -238,6 +262,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
   let shown: Set<string> | undefined;
   if (opts.dryRun || opts.confirm) {
     const { vehicles, selection } = await select(ctx.db, d, settings, now);
+    restrictToOnly(selection, opts);
     const p = preview(d, settings.template, selection, opts.explain ?? false);
     const c = counts(vehicles.length, selection);
     if (selection.toOrder.length === 0) return finish('nothing_new', p, c);
@@ -263,8 +288,17 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
       // Vehicles that appeared after the preview was confirmed wait for the next run.
       const unconfirmed = shown ? selection.toOrder.filter((s) => !shown.has(s.vehicle.vin)).length : 0;
       if (shown) selection.toOrder = selection.toOrder.filter((s) => shown.has(s.vehicle.vin));
+      const deselected = restrictToOnly(selection, opts);
+      const edited = selection.toOrder
+        .filter((s) => opts.overrides?.[s.vehicle.vin])
+        .map((s) => s.vehicle.vin);
       return {
-        vehicles: selection.toOrder.map((s) => orderVehicle(s.vehicle, s.reason)),
+        vehicles: selection.toOrder.map((s) => ({
+          ...orderVehicle(s.vehicle, s.reason),
+          ...Object.fromEntries(
+            Object.entries(opts.overrides?.[s.vehicle.vin] ?? {}).filter(([, v]) => v !== undefined),
+          ),
+        })),
         updateVinLog: true,
         skipped: selection.skipped.map((s) => ({ vin: s.vehicle.vin, reason: s.reason })),
         duplicates: selection.duplicates,
@@ -272,6 +306,8 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
           filtered_out: selection.filteredOut.length,
           filtered_out_by: counts(vehicles.length, selection).byFilter,
           ...(unconfirmed ? { not_in_confirmed_preview: unconfirmed } : {}),
+          ...(deselected ? { deselected } : {}),
+          ...(edited.length ? { edited_for_this_order: edited } : {}),
         },
         snapshotId,
         selection,
