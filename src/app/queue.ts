@@ -6,6 +6,7 @@ import os from 'node:os';
 import { dueOn, formatDay, parseDay, weekOf, type QueueStatus } from '../core/queue.js';
 import { listDealerships } from '../db/dealerships.js';
 import {
+  claimPendingEntries,
   findOrderOfEntry,
   finishEntry,
   insertDueEntries,
@@ -16,8 +17,11 @@ import {
   type QueueEntryRecord,
 } from '../db/queue.js';
 import { InputError, UsageError } from '../errors.js';
+import pLimit from 'p-limit';
+import type { DealershipSettings } from '../core/dealership.js';
+import { runCao, type CaoDealershipResult } from './cao.js';
 import type { AppContext } from './context.js';
-import { resolveDealership } from './dealers.js';
+import { resolveDealership, resolveDealerships } from './dealers.js';
 
 export type { QueueEntryRecord };
 
@@ -45,12 +49,16 @@ export interface QueueItem extends QueueEntryRecord {
   missed: boolean;
 }
 
-/** Puts the scheduled orders due on `day` into the queue (idempotent) after recovering stale runs. */
-async function materialize(ctx: AppContext, day: string): Promise<void> {
+/**
+ * Puts the scheduled orders due on `day` into the queue (idempotent) after recovering runs that
+ * died: `running` entries untouched for `staleMinutes` (0 when the caller holds the run lock, so
+ * no other run can be working on them).
+ */
+async function materialize(ctx: AppContext, day: string, staleMinutes = 30): Promise<void> {
   const dealerships = await listDealerships(ctx.db);
   await insertDueEntries(ctx.db, day, dueOn(day, dealerships));
   // A run that died after committing its order is done; one that died before is pending again.
-  for (const id of await selectStaleRunning(ctx.db, day, 30)) {
+  for (const id of await selectStaleRunning(ctx.db, day, staleMinutes)) {
     const order = await findOrderOfEntry(ctx.db, id);
     await finishEntry(
       ctx.db,
@@ -150,4 +158,132 @@ export async function resetQueued(ctx: AppContext, opts: { dealer: string; date?
   const n = await setEntriesStatus(ctx.db, day, d.id, 'pending', null, operatorName(), from);
   if (n === 0) throw new InputError(`${d.name} has nothing to reset in the queue of ${day}`);
   return n;
+}
+
+export interface DueRunOptions {
+  date?: string;
+  /** Only these dealerships' entries (names, slugs or aliases). */
+  dealers?: string[];
+  concurrency?: number;
+  dryRun?: boolean;
+  /**
+   * True when the caller holds the run lock (the CLI does): then every `running` entry of the day
+   * belongs to a run that died and is recovered at once instead of after 30 minutes.
+   */
+  holdsRunLock?: boolean;
+  onProgress?: (event: { dealership: string; phase: 'start' | 'done' | 'failed'; message?: string }) => void;
+}
+
+export interface DueRunItem {
+  entry: QueueEntryRecord;
+  status: 'done' | 'failed' | 'dry_run';
+  result: CaoDealershipResult;
+  /** Why it failed, or a note such as "nothing new to order" (also recorded on the entry). */
+  reason: string | null;
+}
+
+export interface DueRunResult {
+  date: string;
+  ran: DueRunItem[];
+  /** Entries of the day that were not pending (done, skipped, failed earlier...). */
+  notPending: QueueItem[];
+  failed: number;
+}
+
+/**
+ * `cao --due`: runs exactly the pending scheduled orders of the day, each with its template and
+ * vehicle types, in parallel, marking each done or failed. Entries are claimed atomically and
+ * each order carries the idempotency key `queue:<entry id>:<claim>`, so re-running (or a run that
+ * overlaps) never orders twice. A dry run claims nothing and writes nothing.
+ */
+export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): Promise<DueRunResult> {
+  const day = resolveDay(ctx, opts.date);
+  await materialize(ctx, day, opts.holdsRunLock ? 0 : 30);
+  const only = opts.dealers?.length
+    ? (await resolveDealerships(ctx, opts.dealers)).map((d) => d.id)
+    : undefined;
+  const ranBy = operatorName();
+  let claimed: QueueEntryRecord[];
+  if (opts.dryRun) {
+    claimed = (await selectQueueEntries(ctx.db, [day])).filter(
+      (e) => e.status === 'pending' && (!only || only.includes(e.dealershipId)),
+    );
+  } else {
+    claimed = await claimPendingEntries(ctx.db, day, ranBy, only);
+  }
+  const claimedIds = new Set(claimed.map((e) => e.id));
+  const notPending = toItems(ctx, await selectQueueEntries(ctx.db, [day])).filter(
+    (e) => !claimedIds.has(e.id) && (!only || only.includes(e.dealershipId)),
+  );
+  const limit = pLimit(Math.max(1, opts.concurrency ?? ctx.config.concurrency));
+  const stamp = ctx.now().getTime();
+  const ran = await Promise.all(
+    claimed.map((entry) =>
+      limit(async (): Promise<DueRunItem> => {
+        opts.onProgress?.({ dealership: entry.dealershipName, phase: 'start' });
+        let result: CaoDealershipResult;
+        try {
+          const { results } = await runCao(ctx, {
+            dealers: [await slugOf(ctx, entry)],
+            template: entry.template,
+            vehicleTypes: entry.vehicleTypes as DealershipSettings['vehicle_types'],
+            dryRun: opts.dryRun,
+            idempotencyKey: opts.dryRun ? undefined : `queue:${entry.id}:${stamp}`,
+            createdBy: ranBy,
+            concurrency: 1,
+          });
+          result = results[0]!;
+        } catch (err) {
+          // A scheduled template the dealership does not define, for instance: this entry fails alone.
+          result = failedResult(entry, err);
+        }
+        const failed = result.status === 'failed' || result.status === 'no_inventory';
+        const reason = failed
+          ? result.status === 'no_inventory'
+            ? 'no active inventory (never imported or scraped)'
+            : (result.error?.message ?? 'failed')
+          : result.status === 'nothing_new'
+            ? 'nothing new to order'
+            : null;
+        if (opts.dryRun) return { entry, status: 'dry_run', result, reason };
+        await finishEntry(ctx.db, entry.id, {
+          status: failed ? 'failed' : 'done',
+          orderId: result.orderId,
+          vehicleCount: result.vehicles.length,
+          reason,
+        });
+        opts.onProgress?.({
+          dealership: entry.dealershipName,
+          phase: failed ? 'failed' : 'done',
+          message: reason ?? result.status,
+        });
+        return { entry, status: failed ? 'failed' : 'done', result, reason };
+      }),
+    ),
+  );
+  return { date: day, ran, notPending, failed: ran.filter((r) => r.status === 'failed').length };
+}
+
+function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResult {
+  const e = err as { code?: string; message?: string; hints?: string[] };
+  return {
+    dealership: { id: entry.dealershipId, name: entry.dealershipName, slug: '' },
+    status: 'failed',
+    template: entry.template,
+    orderId: null,
+    folder: null,
+    vehicles: [],
+    skipped: [],
+    filteredOut: [],
+    counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
+    files: [],
+    error: { code: e?.code ?? 'internal', message: e?.message ?? String(err), hints: e?.hints ?? [] },
+    durationMs: 0,
+  };
+}
+
+/** The dealership's slug, so runCao resolves exactly this entry's dealership. */
+async function slugOf(ctx: AppContext, entry: QueueEntryRecord): Promise<string> {
+  const all = await listDealerships(ctx.db);
+  return all.find((d) => d.id === entry.dealershipId)?.slug ?? entry.dealershipName;
 }

@@ -35,7 +35,9 @@ function printExplain(pres: Presentation, r: CaoResult['results'][number]): void
 }
 
 /** `silverfox cao DEALER... | --all`. */
-export const cao: Action = async (env, dealers, opts) => {
+export const cao: Action = async (env, dealers, opts, cmd) => {
+  if (opts.due) return (await import('./queue.js')).caoDue(env, dealers, opts, cmd);
+  if (opts.date) throw new UsageError('--date goes with --due');
   const { pres } = env;
   const dryRun = Boolean(opts.dryRun);
   const explain = Boolean(opts.explain);

@@ -1,4 +1,6 @@
 import type { QueueItem } from '../../app/queue.js';
+import { CancelledError, ExitCode, UsageError } from '../../errors.js';
+import { partialExit, positiveInt } from '../order-tables.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
 import { formatTime } from '../presentation.js';
@@ -84,4 +86,94 @@ export const reset: Action = async (env, [name], _opts, cmd) => {
   const n = await withApp(env, (ctx) => resetQueued(ctx, { dealer: name!, date: dateOf(cmd) }));
   if (env.pres.json) env.pres.outJson({ reset: n });
   else env.pres.out(`${n} scheduled order(s) of ${name} are pending again`);
+};
+
+/** `silverfox cao --due [--date D] [DEALER...]`: the day's pending scheduled orders. */
+export const caoDue: Action = async (env, dealers, opts) => {
+  const { pres } = env;
+  if (opts.all)
+    throw new UsageError('--due and --all contradict each other: --due runs what the schedule says');
+  if (opts.template) throw new UsageError("--due uses each scheduled order's own template; drop --template");
+  const dryRun = Boolean(opts.dryRun);
+  if (!dryRun && !pres.yes && !pres.interactive) {
+    throw new UsageError(
+      'cao --due writes orders and needs a confirmation: not at a terminal, so add --yes',
+      ['Cron: silverfox cao --due --yes. To only look: add --dry-run.'],
+    );
+  }
+  const { runDueOrders, getQueue } = await loadApp();
+  const result = await withApp(env, async (ctx) => {
+    if (!dryRun && !pres.yes) {
+      const q = await getQueue(ctx, { date: opts.date as string | undefined });
+      const pending = q.entries.filter((e) => e.status === 'pending');
+      if (pending.length === 0) return runDueOrders(ctx, { date: q.date, dealers, dryRun: true });
+      pres.out(
+        `pending scheduled orders of ${q.date}: ${pending.map((e) => `${e.dealershipName} (${e.template})`).join(', ')}`,
+      );
+      if (!(await pres.confirm(`Run these ${pending.length} scheduled order(s)?`, true))) {
+        throw new CancelledError('nothing ordered');
+      }
+    }
+    return runDueOrders(ctx, {
+      date: opts.date as string | undefined,
+      dealers,
+      dryRun,
+      holdsRunLock: !dryRun,
+      concurrency: positiveInt('--concurrency', opts.concurrency),
+      onProgress: (e) => {
+        if (e.phase !== 'start') pres.info(`${e.dealership}: ${e.message ?? e.phase}`);
+      },
+    });
+  });
+  env.note({
+    dealerships: result.ran.map((r) => r.entry.dealershipName),
+    counts: { ran: result.ran.length, failed: result.failed },
+  });
+  if (pres.json) {
+    pres.outJson({
+      date: result.date,
+      dryRun,
+      ran: result.ran.map((r) => ({
+        dealership: r.entry.dealershipName,
+        template: r.entry.template,
+        vehicleTypes: r.entry.vehicleTypes,
+        status: r.status,
+        orderId: r.result.orderId,
+        folder: r.result.folder,
+        vehicles: r.result.vehicles.length,
+        reason: r.reason,
+      })),
+      notPending: result.notPending.map((e) => ({
+        dealership: e.dealershipName,
+        status: e.status,
+        orderId: e.orderId,
+      })),
+      failed: result.failed,
+    });
+    return partialExit(result.failed, result.ran.length);
+  }
+  if (result.ran.length === 0) {
+    pres.out(
+      `nothing pending in the queue of ${result.date}${result.notPending.length ? ` (${result.notPending.length} already handled; see silverfox queue)` : ''}`,
+    );
+    return ExitCode.ok;
+  }
+  pres.out(
+    pres.table(
+      ['dealership', 'template', 'vehicle types', 'result', 'order', 'vehicles', 'folder / error'],
+      result.ran.map((r) => [
+        r.entry.dealershipName,
+        r.entry.template,
+        r.entry.vehicleTypes.join(','),
+        r.status === 'failed' ? pres.c.red('failed') : r.result.status,
+        r.result.orderId ? `#${r.result.orderId}` : '',
+        r.result.vehicles.length,
+        r.status === 'failed' ? (r.reason ?? '') : (r.result.folder ?? r.reason ?? ''),
+      ]),
+    ),
+  );
+  pres.out(
+    `${result.ran.length} scheduled order(s) of ${result.date}: ${result.ran.length - result.failed} done, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
+  );
+  return partialExit(result.failed, result.ran.length);
 };

@@ -9,6 +9,11 @@ export function register(program: Command): void {
       'order graphics for what is new in the active inventory: filters, then the VIN log decides (new, cross_dealership, condition_changed; recent and already_ordered are skipped)',
     )
     .option('--all', 'every enabled dealership, several at once')
+    .option(
+      '--due',
+      "the day's pending scheduled orders (see `silverfox queue`), each with its template and vehicle types",
+    )
+    .option('--date <day>', 'with --due: the queue of this day (YYYY-MM-DD; default today)')
     .option('--dry-run', 'compute and show everything, write nothing (no folder, no order, no VIN-log rows)')
     .option('--explain', 'also list every skipped and filtered-out vehicle with the reason or filter')
     .option(
@@ -23,6 +28,7 @@ export function register(program: Command): void {
         'silverfox cao "Columbia Honda"                 # shows the vehicles, asks, writes the order folder',
         'silverfox cao "Columbia Honda" --dry-run --explain',
         'silverfox cao --all --yes --json               # cron',
+        "silverfox cao --due --yes                      # today's scheduled orders still pending",
         'silverfox cao spirit_lexus --template flyout --yes',
       ]) +
         '\nExit codes: 0 ok (also when there is nothing new), 1 error, 2 usage (or --yes needed), 3 some dealerships failed.\n',
