@@ -9,11 +9,13 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   statfsSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { nameKey, slugify } from '../core/dealership.js';
@@ -174,22 +176,44 @@ function folderChecks(config: Readonly<Config>): DoctorCheck[] {
   return out;
 }
 
+/** The owner file the order writer keeps beside a staged folder (src/output/order-folder.ts). */
+const OWNER_SUFFIX = '.owner.json';
+
+function ownerAlive(file: string, now: Date): boolean {
+  try {
+    const o = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number; host?: string; started_at?: string };
+    if (!o.started_at || now.getTime() - Date.parse(o.started_at) > 24 * STAGING_STALE_MS) return false;
+    if (o.host && o.host !== os.hostname()) return true; // cannot be checked from here
+    if (!Number.isInteger(o.pid)) return false;
+    process.kill(o.pid!, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function stagingCheck(
   config: Readonly<Config>,
   runInProgress: RunLockHolder | undefined,
   now: Date,
 ): DoctorCheck {
   const dir = path.join(config.ordersDir, '.staging');
-  let names: string[];
+  let entries: string[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir);
   } catch {
     return check('staging', 'ok', 'no staged orders');
   }
+  // One staged order = its folder and/or its owner file.
+  const names = [
+    ...new Set(entries.map((e) => (e.endsWith(OWNER_SUFFIX) ? e.slice(0, -OWNER_SUFFIX.length) : e))),
+  ];
   const leftovers = names.filter((n) => {
+    if (ownerAlive(path.join(dir, n + OWNER_SUFFIX), now)) return false;
     if (!runInProgress) return true;
     try {
-      return now.getTime() - statSync(path.join(dir, n)).mtimeMs > STAGING_STALE_MS;
+      const p = existsSync(path.join(dir, n)) ? path.join(dir, n) : path.join(dir, n + OWNER_SUFFIX);
+      return now.getTime() - statSync(p).mtimeMs > STAGING_STALE_MS;
     } catch {
       return false;
     }

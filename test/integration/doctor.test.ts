@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,9 +160,37 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
   it('leftover staged orders, unless a run in progress is writing them', async () => {
     const staged = path.join(t.config.ordersDir, '.staging', 'columbia_honda_cao_20261101-020000');
     mkdirSync(staged, { recursive: true });
+    const owner = `${staged}.owner.json`;
+    writeFileSync(
+      owner,
+      JSON.stringify({
+        pid: 999_999_999,
+        host: os.hostname(),
+        order_id: 7,
+        started_at: new Date().toISOString(),
+      }),
+    );
     let r = await runDoctor(t.config);
     expect(failed(r)).toEqual(['staging']);
+    // the folder and its owner file are one staged order
+    expect(detail(r, 'staging')).toContain('1 staged order folder(s) left by an interrupted run');
     expect(detail(r, 'staging')).toContain('columbia_honda_cao_20261101-020000');
+
+    // Its writer is alive (owner file of a live process): being written, not a leftover.
+    const writer = otherProcess();
+    writeFileSync(
+      owner,
+      JSON.stringify({
+        pid: writer.pid,
+        host: os.hostname(),
+        order_id: 7,
+        started_at: new Date().toISOString(),
+      }),
+    );
+    r = await runDoctor(t.config);
+    writer.kill();
+    expect(status(r, 'staging')).toBe('ok');
+    rmSync(owner);
 
     // A run in progress holds the run lock: its fresh staged folder is no leftover.
     const sleeper = otherProcess();
