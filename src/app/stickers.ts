@@ -177,35 +177,65 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** Downloads the window stickers of an order (see the module comment). */
-export async function downloadStickers(ctx: AppContext, opts: StickersOptions): Promise<StickersResult> {
-  const started = Date.now();
-  const startedAt = ctx.now().toISOString();
-  const id = parseOrderId(opts.orderId);
-  const workers = opts.workers ?? STICKER_DEFAULTS.workers;
-  const timeoutMs = opts.timeoutMs ?? STICKER_DEFAULTS.timeoutMs;
-  const retries = opts.retries ?? STICKER_DEFAULTS.retries;
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new UsageError(`--workers must be at least 1 (got ${workers})`);
-  if (!Number.isInteger(retries) || retries < 0)
-    throw new UsageError(`--retries must be 0 or more (got ${retries})`);
-  if (opts.resume && opts.force) throw new UsageError('--resume and --force contradict each other: pick one');
+/**
+ * What a run needs from the database, read up front: a run may take hours, and must not hold the
+ * (embedded, single-process) database that long.
+ */
+export interface StickerJob {
+  orderId: number;
+  folder: string;
+  /** The order's VINs, in order, each once. */
+  vins: string[];
+}
 
+/** Finds the order (not voided, its folder in place) and its VINs. */
+export async function findStickerJob(ctx: AppContext, orderId: number | string): Promise<StickerJob> {
+  const id = parseOrderId(orderId);
   const order = await selectOrder(ctx.db, id);
   if (!order)
     throw new NotFoundError(`there is no order #${id}`, ['Run `silverfox orders list` to see the orders.']);
   if (order.status === 'voided')
     throw new InputError(`order #${id} is voided; its window stickers are not downloaded`);
-  const portal = loadPortal(ctx.config.portalsDir, opts.portal);
-  const credentials = credentialsFor(portal, opts.variables);
-  const secrets = [credentials.password, ...(credentials.username.length >= 4 ? [credentials.username] : [])];
   await recoverOrders(ctx);
-  const folder = order.folder;
-  if (!existsSync(path.join(folder, ORDER_SUMMARY_FILE)))
-    throw new NotFoundError(`the folder of order #${id} is missing: ${folder}`, [
+  if (!existsSync(path.join(order.folder, ORDER_SUMMARY_FILE)))
+    throw new NotFoundError(`the folder of order #${id} is missing: ${order.folder}`, [
       'It was moved, renamed or deleted; put it back to download its window stickers.',
     ]);
   const vins = [...new Set((await selectOrderVehicles(ctx.db, id)).map((v) => v.vin.trim().toUpperCase()))];
+  return { orderId: id, folder: order.folder, vins };
+}
+
+/** Downloads the window stickers of an order (see the module comment). */
+export async function downloadStickers(ctx: AppContext, opts: StickersOptions): Promise<StickersResult> {
+  checkOptions(opts);
+  return runStickerJob(ctx, await findStickerJob(ctx, opts.orderId), opts);
+}
+
+function checkOptions(opts: Omit<StickersOptions, 'orderId'>): void {
+  const { workers = STICKER_DEFAULTS.workers, retries = STICKER_DEFAULTS.retries } = opts;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UsageError(`--workers must be at least 1 (got ${workers})`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new UsageError(`--retries must be 0 or more (got ${retries})`);
+  if (opts.resume && opts.force) throw new UsageError('--resume and --force contradict each other: pick one');
+}
+
+/** Runs the downloads of a job found by `findStickerJob`; needs no database. */
+export async function runStickerJob(
+  ctx: Pick<AppContext, 'config' | 'now'>,
+  job: StickerJob,
+  opts: Omit<StickersOptions, 'orderId'>,
+): Promise<StickersResult> {
+  checkOptions(opts);
+  const started = Date.now();
+  const startedAt = ctx.now().toISOString();
+  const workers = opts.workers ?? STICKER_DEFAULTS.workers;
+  const timeoutMs = opts.timeoutMs ?? STICKER_DEFAULTS.timeoutMs;
+  const retries = opts.retries ?? STICKER_DEFAULTS.retries;
+  const portal = loadPortal(ctx.config.portalsDir, opts.portal);
+  const credentials = credentialsFor(portal, opts.variables);
+  const secrets = [credentials.password, ...(credentials.username.length >= 4 ? [credentials.username] : [])];
+  const { orderId: id, folder, vins } = job;
 
   // The checkpoint: continue it (--resume), replace it (--force), or refuse to clobber it.
   const previous = readTracking(folder);

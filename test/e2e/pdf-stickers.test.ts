@@ -47,7 +47,7 @@ describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from t
       username: USER,
       password: PASSWORD,
       // Slow enough that the run can be killed halfway; one VIN the portal does not have.
-      behaviour: { slow: Object.fromEntries(vins.map((v) => [v, 700])), missing: [vins[9]!] },
+      behaviour: { slow: Object.fromEntries(vins.map((v) => [v, 1000])), missing: [vins[9]!] },
     });
     writeFileSync(path.join(portalsDir, 'fixture.json'), JSON.stringify(fixturePortalConfig(portal.url)));
     env = {
@@ -109,7 +109,12 @@ describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from t
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     // Kill as soon as some (not all) vehicles are checkpointed.
     let doneAtKill: string[] = [];
+    let statusWhileRunning: number | null | undefined;
     for (let i = 0; i < 400 && doneAtKill.length < 3; i++) {
+      if (doneAtKill.length >= 1 && statusWhileRunning === undefined) {
+        // The long run does not hold the (embedded) database: other commands still work.
+        statusWhileRunning = (await runCli(['status', '--json'], { env })).code;
+      }
       await new Promise((r) => setTimeout(r, 50));
       try {
         const v = JSON.parse(readFileSync(tracking, 'utf8')).vehicles as Record<string, { status: string }>;
@@ -120,6 +125,7 @@ describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from t
     }
     child.kill('SIGKILL');
     await exited;
+    expect(statusWhileRunning).toBe(0);
     expect(doneAtKill.length).toBeGreaterThanOrEqual(3);
     expect(doneAtKill.length).toBeLessThan(9);
     const downloadsAtKill = { ...portal.stats.downloads };

@@ -45,7 +45,9 @@ export const stickers: Action = async (env, [order], opts) => {
     throw new UsageError(`--timeout expects a duration such as 90s or 3m, got "${String(opts.timeout)}"`);
   const workers = whole('--workers', opts.workers, 1);
   const retries = whole('--retries', opts.retries, 0);
-  const { downloadStickers } = await import('../../app/stickers.js');
+  const { findStickerJob, runStickerJob } = await import('../../app/stickers.js');
+  // The database is only needed to find the order: it is closed before the (long) downloads.
+  const job = await withApp(env, (ctx) => findStickerJob(ctx, order!));
   const ac = new AbortController();
   const onSigint = () => {
     pres.warn(
@@ -56,26 +58,23 @@ export const stickers: Action = async (env, [order], opts) => {
   process.once('SIGINT', onSigint);
   let r: StickersResult;
   try {
-    r = await withApp(env, (ctx) =>
-      downloadStickers(ctx, {
-        orderId: order!,
-        portal: String(opts.portal),
-        workers,
-        timeoutMs,
-        retries,
-        resume: Boolean(opts.resume),
-        force: Boolean(opts.force),
-        signal: ac.signal,
-        onProgress: (p) => {
-          const at = `[${p.done}/${p.total}] ${p.vin}`;
-          if (p.event === 'downloaded') pres.info(`${at} downloaded in ${seconds(p.ms ?? 0)}`);
-          else if (p.event === 'failed') pres.info(`${at} failed after ${p.attempt} attempt(s): ${p.reason}`);
-          else if (p.event === 'retry')
-            pres.info(`${p.vin} attempt ${p.attempt} failed, retrying: ${p.reason}`);
-          else pres.debug(`${at} already downloaded`);
-        },
-      }),
-    );
+    r = await runStickerJob({ config: env.config, now: () => new Date() }, job, {
+      portal: String(opts.portal),
+      workers,
+      timeoutMs,
+      retries,
+      resume: Boolean(opts.resume),
+      force: Boolean(opts.force),
+      signal: ac.signal,
+      onProgress: (p) => {
+        const at = `[${p.done}/${p.total}] ${p.vin}`;
+        if (p.event === 'downloaded') pres.info(`${at} downloaded in ${seconds(p.ms ?? 0)}`);
+        else if (p.event === 'failed') pres.info(`${at} failed after ${p.attempt} attempt(s): ${p.reason}`);
+        else if (p.event === 'retry')
+          pres.info(`${p.vin} attempt ${p.attempt} failed, retrying: ${p.reason}`);
+        else pres.debug(`${at} already downloaded`);
+      },
+    });
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
