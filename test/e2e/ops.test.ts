@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,39 +134,43 @@ describe.each(DATABASE_KINDS)('operations through the binary on %s', (kind) => {
     }
   });
 
-  it('the nightly recipe run twice at once: the runs take turns, both succeed, stdout holds only results', async () => {
-    const recipe = `"${process.execPath}" "${BIN}" import "${csv}" --force --json && "${process.execPath}" "${BIN}" db prune --keep-snapshots 1 --json`;
+  it('the nightly recipe run twice at once: runs take turns, nothing is ordered twice, stdout holds only results', async () => {
+    // `scrape --all && cao --all --yes --json`, with an import standing in for the scrape (no live sites).
+    const sf = `"${process.execPath}" "${BIN}"`;
+    const recipe = `${sf} import "${csv}" --force --json && ${sf} cao --all --yes --json`;
     const before = readLog(t).length;
     const env = { ...t.env, SILVERFOX_WAIT_LOCK: '120' };
     const run = () =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
         // through a shell, as cron runs it
-        import('node:child_process').then(({ spawn }) => {
-          const child = spawn('sh', ['-c', recipe], {
-            env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env },
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          child.on('error', reject);
-          child.on('close', (code) => resolve({ code, stdout, stderr }));
-        }, reject);
+        const child = spawn('sh', ['-c', recipe], {
+          env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
     const [a, b] = await Promise.all([run(), run()]);
+    let ordered = 0;
     for (const r of [a, b]) {
       expect(r.code, r.stderr).toBe(0);
-      const docs = jsonDocuments(r.stdout);
+      const docs = jsonDocuments(r.stdout) as [{ rowsImported: number }, { ordered: number; failed: number }];
       expect(docs).toHaveLength(2);
-      expect(docs[0]).toMatchObject({ rowsImported: expect.any(Number) });
-      expect(docs[1]).toMatchObject({ keepSnapshots: 1 });
+      expect(docs[0]).toMatchObject({ rowsImported: 3 });
+      expect(docs[1]).toMatchObject({ failed: 0 });
+      ordered += docs[1].ordered;
     }
-    // The four writing runs never overlapped.
+    // One order per dealership with inventory, made by whichever run came first; the other found nothing new.
+    expect(ordered).toBe(2);
+
+    // The four writing runs held the run lock in windows that never overlap.
     const runs = readLog(t)
       .slice(before)
-      .filter((l) => l.command === 'import' || l.command === 'db prune');
-    expect(runs).toHaveLength(4);
-    // The windows in which each held the run lock never overlap.
+      .filter((l) => l.command === 'import' || l.command === 'cao');
+    expect(runs.map((l) => l.exitCode)).toEqual([0, 0, 0, 0]);
     const held = runs
       .map((l) => {
         expect(l.lock, l.command).toBeDefined();
@@ -174,18 +179,57 @@ describe.each(DATABASE_KINDS)('operations through the binary on %s', (kind) => {
       })
       .sort((x, y) => x.start - y.start);
     for (let i = 1; i < held.length; i++) expect(held[i]!.start).toBeGreaterThanOrEqual(held[i - 1]!.end);
-    // At least one run had to wait for the other.
-    expect(runs.some((l) => l.lock!.waitMs > 500)).toBe(true);
-    // One active snapshot per dealership, whatever the interleaving.
+    expect(runs.some((l) => l.lock!.waitMs > 200)).toBe(true);
+
     const ctx = await t.open();
     try {
-      const active = await ctx.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM snapshots s JOIN dealerships d ON d.id = s.dealership_id
-         WHERE d.slug = 'columbia_honda' AND s.status = 'active'`,
-      );
-      expect(active.rows[0]!.n).toBe(1);
+      const q = async (sql: string) => Number((await ctx.db.query<{ n: number }>(sql)).rows[0]!.n);
+      expect(
+        await q(`SELECT count(*)::int AS n FROM snapshots s JOIN dealerships d ON d.id = s.dealership_id
+                 WHERE d.slug = 'columbia_honda' AND s.status = 'active'`),
+      ).toBe(1);
+      expect(await q(`SELECT count(*)::int AS n FROM orders`)).toBe(2);
+      expect(await q(`SELECT count(*)::int AS n FROM vin_log`)).toBe(3);
+      expect(await q(`SELECT count(DISTINCT (dealership_id, vin))::int AS n FROM vin_log`)).toBe(3);
     } finally {
       await ctx.db.close();
     }
+    const folders = readdirSync(t.env.SILVERFOX_ORDERS_DIR!).filter((f) => !f.startsWith('.'));
+    expect(folders.sort()).toEqual([
+      expect.stringMatching(/^columbia_honda_cao_/),
+      expect.stringMatching(/^hw_kia_cao_/),
+    ]);
+  });
+
+  it('maintenance and backup through the binary: archive, prune, backup, restore', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const arch = await runCli(['orders', 'archive', '--older-than', '1s', '--json'], { env: t.env });
+    expect(arch.code, arch.stderr).toBe(0);
+    const a = JSON.parse(arch.stdout) as { counts: { archived: number }; orders: { archivePath: string }[] };
+    expect(a.counts.archived).toBe(2);
+    expect(readdirSync(path.join(t.env.SILVERFOX_ORDERS_DIR!, 'archive')).sort()).toEqual(
+      a.orders.map((o) => path.basename(o.archivePath)).sort(),
+    );
+    const table = await runCli(['orders', 'archive', '--older-than', '1s'], { env: t.env });
+    expect(table.stdout).toContain('nothing to archive');
+
+    const prune = await runCli(['db', 'prune', '--keep-snapshots', '0'], { env: t.env });
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(prune.stdout).toMatch(/freed \d+ vehicle rows and \d+ raw rows/);
+
+    const file = path.join(t.dir, 'nightly.backup');
+    const b = await runCli(['db', 'backup', file, '--json'], { env: t.env });
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toMatchObject({ format: kind, counts: { orders: 2, vin_log: 3 } });
+    const refused = await runCli(['db', 'restore', file], { env: t.env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--yes');
+    const restored = await runCli(['db', 'restore', file, '--yes', '--json'], { env: t.env });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ after: { orders: 2, vin_log: 3 } });
+    const s = await runCli(['status', '--json'], { env: t.env });
+    expect(s.code, s.stderr).toBe(0);
+    const logged = readLog(t).map((l) => l.command);
+    expect(logged).toEqual(expect.arrayContaining(['orders archive', 'db prune', 'db backup', 'db restore']));
   });
 });
