@@ -5,7 +5,12 @@ export function toDatabaseError(err: unknown, context: string): Error {
   if (err instanceof SilverfoxError) return err;
   const e = err as { code?: string; message?: string };
   const sqlState = typeof e.code === 'string' ? e.code : undefined;
-  if (sqlState && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08003'].includes(sqlState)) {
+  // pg reports a server that went away mid-query without a code, only these words.
+  const lost = /^Connection terminated|is not queryable/.test(e.message ?? '');
+  if (
+    lost ||
+    (sqlState && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P03', '08006', '08003'].includes(sqlState))
+  ) {
     return new DatabaseError(`lost the database connection: ${e.message ?? String(err)}`, {
       code: 'database_unreachable',
       sqlState,

@@ -12,6 +12,11 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
 
+// pg-pool drops its idle 'error' listener while a client is checked out, and a client whose server
+// goes away emits 'error' even when a query is waiting: unheard, that crashes the process with a
+// stack trace. The waiting query rejects with the cause, which is what we report.
+const ignoreClientError = () => {};
+
 function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
   return {
     async query<R extends Row>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
@@ -38,9 +43,11 @@ function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
       try {
         if (client instanceof pg.Pool) {
           const c = await client.connect();
+          c.on('error', ignoreClientError);
           try {
             return await run(c);
           } finally {
+            c.removeListener('error', ignoreClientError);
             c.release();
           }
         }
@@ -112,6 +119,7 @@ export async function openServerDatabase(url: string, connectTimeoutMs: number):
       } catch (err) {
         throw toDatabaseError(err, 'connect');
       }
+      client.on('error', ignoreClientError);
       try {
         await client.query('BEGIN');
         const result = await fn(clientQueryable(client));
@@ -121,6 +129,7 @@ export async function openServerDatabase(url: string, connectTimeoutMs: number):
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
+        client.removeListener('error', ignoreClientError);
         client.release();
       }
     },
