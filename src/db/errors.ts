@@ -9,7 +9,8 @@ export function toDatabaseError(err: unknown, context: string): Error {
   const lost = /^Connection terminated|is not queryable/.test(e.message ?? '');
   if (
     lost ||
-    (sqlState && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P03', '08006', '08003'].includes(sqlState))
+    (sqlState &&
+      ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P03', '08006', '08003'].includes(sqlState))
   ) {
     return new DatabaseError(`lost the database connection: ${e.message ?? String(err)}`, {
       code: 'database_unreachable',

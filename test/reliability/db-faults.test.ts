@@ -133,9 +133,12 @@ describe('the server stops in the middle of a run', () => {
     await withDb(env, async (db) => {
       expectNone(await importProblems(db), 'after the import ran again');
       expect(await count(db, 'SELECT count(*)::int AS n FROM imports')).toBe(2);
-      expect(await count(db, 'SELECT count(*)::int AS n FROM raw_vehicles WHERE import_id = (SELECT max(id) FROM imports)')).toBe(
-        150_000,
-      );
+      expect(
+        await count(
+          db,
+          'SELECT count(*)::int AS n FROM raw_vehicles WHERE import_id = (SELECT max(id) FROM imports)',
+        ),
+      ).toBe(150_000);
     });
   });
 
