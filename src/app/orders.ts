@@ -87,7 +87,10 @@ export async function showOrder(ctx: AppContext, idText: string | number): Promi
     verification = await verifyOrderFolder(order.folder);
   } catch (err) {
     if (!(err instanceof SilverfoxError)) throw err;
-    verification = { ok: false, error: err.message, files: [], unexpected: [] };
+    const message = order.archivePath
+      ? `the folder was archived to ${order.archivePath} (silverfox orders archive)`
+      : err.message;
+    verification = { ok: false, error: message, files: [], unexpected: [] };
   }
   return { order, vehicles, verification };
 }

@@ -129,6 +129,8 @@ export interface OrderRecord {
   createdAt: Date;
   voidedAt: Date | null;
   voidReason: string | null;
+  /** Set when `orders archive` zipped the folder away. */
+  archivePath: string | null;
 }
 
 interface OrderRow {
@@ -148,13 +150,14 @@ interface OrderRow {
   created_at: Date | string;
   voided_at: Date | string | null;
   void_reason: string | null;
+  archive_path: string | null;
   [k: string]: unknown;
 }
 
 const SELECT_ORDERS = `
   SELECT o.id, o.dealership_id, d.name AS dealership_name, d.slug AS dealership_slug, o.order_type,
          o.status, o.template, o.folder, o.vehicle_count, o.snapshot_id, o.idempotency_key, o.summary,
-         o.created_by, o.created_at, o.voided_at, o.void_reason
+         o.created_by, o.created_at, o.voided_at, o.void_reason, o.archive_path
   FROM orders o JOIN dealerships d ON d.id = o.dealership_id`;
 
 function toOrder(r: OrderRow): OrderRecord {
@@ -175,6 +178,7 @@ function toOrder(r: OrderRow): OrderRecord {
     createdAt: new Date(r.created_at),
     voidedAt: r.voided_at === null ? null : new Date(r.voided_at),
     voidReason: r.void_reason,
+    archivePath: r.archive_path,
   };
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCao } from '../../src/app/cao.js';
@@ -293,6 +293,18 @@ describe.each(DATABASE_KINDS)('CAO on %s', (kind) => {
     ]);
     expect(await listOrders(ctx, { since: '1h' })).toHaveLength(2);
     expect(await listOrders(ctx, { dealer: 'Spirit Lexus' })).toEqual([]);
+    // A folder gone (archived): `orders show` says where it went instead of failing.
+    await ctx.db.query('UPDATE orders SET archive_path = $2 WHERE id = $1', [
+      first.orderId,
+      '/archive/x.zip',
+    ]);
+    rmSync(first.folder!, { recursive: true });
+    const shown = await showOrder(ctx, first.orderId!);
+    expect(shown.verification).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('archived to /archive/x.zip'),
+    });
+    expect(shown.vehicles).toHaveLength(2);
   });
 
   it('a failure between staging and commit leaves no folder and no rows (rule 5)', async () => {
