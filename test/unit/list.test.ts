@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { classifyEntry, parseListEntries, splitEntries } from '../../src/core/list.js';
+import { SHARED } from '../helpers/env.js';
 
 describe('LIST entries (rule 4)', () => {
   it.each([
@@ -69,5 +73,23 @@ describe('LIST entries (rule 4)', () => {
       'H5678',
       'X9',
     ]);
+  });
+
+  it('accounts for every VIN cell of the real Craigslist file (counts derived independently)', () => {
+    const text = readFileSync(path.join(SHARED, 'data/craigslist_vehicles_sample.csv'), 'utf8');
+    const { data } = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+    expect(data).toHaveLength(5540);
+    const p = parseListEntries(data.map((r) => r.VIN ?? ''));
+    const vins = p.entries.filter((e) => e.kind === 'vin');
+    expect(p.blank).toBe(2241);
+    expect(p.duplicates).toHaveLength(138);
+    expect(vins).toHaveLength(3135);
+    expect(vins.filter((e) => !e.checkDigitOk)).toHaveLength(11);
+    expect(p.entries.filter((e) => e.kind === 'stock')).toHaveLength(18);
+    expect(p.invalid).toHaveLength(8);
+    expect(p.invalid.map((i) => i.entry)).toEqual(
+      expect.arrayContaining(['UPONREQUEST123456', '1GCRCOEC2FZ284763', '7.77778E+16']),
+    );
+    expect(p.blank + p.duplicates.length + p.entries.length + p.invalid.length).toBe(5540);
   });
 });
