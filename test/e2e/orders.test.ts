@@ -47,6 +47,34 @@ describe('silverfox demo on the embedded database', () => {
     expect(show.stdout).toContain('checksums: all 59 files match order_summary.json');
   });
 
+  it('list reads entries from arguments, --file and stdin', async () => {
+    const entries = readFileSync(path.join(ROOT, 'samples/demo-inventory.csv'), 'utf8')
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.split(',')[0]!);
+    const file = path.join(t.dir, 'entries.txt');
+    writeFileSync(file, `${entries[1]}\r\nN/A\r\n`);
+    const r = await runCli(
+      ['list', 'Indigo Auto Group', entries[0]!, '-', '--file', file, '--dry-run', '--json'],
+      {
+        env: t.env,
+        input: `${entries[2]!.toLowerCase()}, 1HGCM82633A004352\n`,
+      },
+    );
+    expect(r.code).toBe(3); // one invalid entry
+    const j = JSON.parse(r.stdout);
+    expect(j.status).toBe('dry_run');
+    expect(j.vehicles.map((v: { vin: string; reason: string }) => [v.vin, v.reason])).toEqual([
+      [entries[0], 'listed'],
+      [entries[2], 'listed'],
+      ['1HGCM82633A004352', 'not_on_website'],
+      [entries[1], 'listed'],
+    ]);
+    expect(j.invalid).toEqual([{ entry: 'N/A', reason: 'a placeholder, not a stock number' }]);
+    const none = await runCli(['list', 'Indigo Auto Group'], { env: t.env });
+    expect(none.code).toBe(2);
+  });
+
   it('cao asks for --yes when not at a terminal, and --dry-run needs nothing', async () => {
     const r = await runCli(['cao', 'Indigo Auto Group'], { env: t.env });
     expect(r.code).toBe(2);
