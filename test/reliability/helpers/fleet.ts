@@ -29,7 +29,7 @@ export function writeFeed(file: string, rows: readonly FeedRow[]): string {
   return file;
 }
 
-/** `n` distinct valid VINs; `from` keeps sets apart (generation * 100_000, say). */
+/** `n` distinct valid VINs; `from` keeps sets apart (from + n stays under 1,000,000). */
 export function vins(n: number, from = 0, prefix = '1HGCM826'): string[] {
   return Array.from({ length: n }, (_, i) => makeVin(from + i, prefix));
 }
