@@ -21,7 +21,7 @@ import { selectVinLogFacts } from '../db/vinlog.js';
 import { SilverfoxError, UsageError } from '../errors.js';
 import type { AppContext } from './context.js';
 import { listDealers, resolveDealerships, type Dealership } from './dealers.js';
-import { recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
+import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
 
 export interface CaoOptions {
   /** Dealership names (name, slug or alias); or `all`. */
@@ -284,7 +284,8 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
     plan: async (tx) => {
       // Again under the lock: a concurrent run may have ordered some of these meanwhile (rule 6).
       const at = ctx.now();
-      const { vehicles, selection } = await select(tx, d, settings, at);
+      const read = await readActiveSnapshot(tx, d.id, () => select(tx, d, settings, at));
+      const { vehicles, selection } = read.value;
       // Vehicles that appeared after the preview was confirmed wait for the next run.
       const unconfirmed = shown ? selection.toOrder.filter((s) => !shown.has(s.vehicle.vin)).length : 0;
       if (shown) selection.toOrder = selection.toOrder.filter((s) => shown.has(s.vehicle.vin));
@@ -309,7 +310,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
           ...(deselected ? { deselected } : {}),
           ...(edited.length ? { edited_for_this_order: edited } : {}),
         },
-        snapshotId,
+        snapshotId: read.snapshotId,
         selection,
         active: vehicles.length,
       };

@@ -14,17 +14,13 @@ import { parseListEntries, type InvalidEntry, type ListEntry, type ParsedEntries
 import type { ListReason, OrderVehicle } from '../core/order.js';
 import { resolveTemplate } from '../core/templates.js';
 import type { Queryable } from '../db/database.js';
-import {
-  selectActiveSnapshotId,
-  selectActiveVehiclesByStocks,
-  selectActiveVehiclesByVins,
-} from '../db/active-vehicles.js';
+import { selectActiveVehiclesByStocks, selectActiveVehiclesByVins } from '../db/active-vehicles.js';
 import { selectOrderByIdempotencyKey } from '../db/orders.js';
 import { InputError, SilverfoxError, UsageError } from '../errors.js';
 import { orderVehicle, type ReportedVehicle } from './cao.js';
 import type { AppContext } from './context.js';
 import { listDealers, resolveDealership, type Dealership } from './dealers.js';
-import { recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
+import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
 
 export interface ListRunOptions {
   /** Write VIN-log rows for the ordered vehicles; default: the dealership's `list_updates_vin_log`. */
@@ -244,7 +240,6 @@ async function listFor(
     return result('dry_run', r);
   }
 
-  const snapshotId = (await selectActiveSnapshotId(ctx.db, d.id)) ?? null;
   const outcome = await writeOrder(ctx, {
     dealership: d,
     orderType: 'list',
@@ -255,7 +250,10 @@ async function listFor(
     createdBy: opts.createdBy,
     faults: opts.faults,
     plan: async (tx) => {
-      const r = await resolveEntries(tx, d, parsed.entries, settings, opts.filters ?? false, ctx.now());
+      const read = await readActiveSnapshot(tx, d.id, () =>
+        resolveEntries(tx, d, parsed.entries, settings, opts.filters ?? false, ctx.now()),
+      );
+      const r = read.value;
       return {
         vehicles: r.vehicles.map((v) => v.vehicle),
         updateVinLog,
@@ -266,7 +264,7 @@ async function listFor(
         ],
         duplicates: [...parsed.duplicates, ...r.duplicates],
         extra: { update_vin_log: updateVinLog, filters_applied: opts.filters ?? false },
-        snapshotId,
+        snapshotId: read.snapshotId,
         resolution: r,
       };
     },

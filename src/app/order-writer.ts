@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import { qrFilePath, type Template } from '../core/templates.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
+import { selectActiveSnapshotId } from '../db/active-vehicles.js';
 import type { Queryable } from '../db/database.js';
 import {
   allocateOrderId,
@@ -85,6 +86,24 @@ export type WriteOrderOutcome<P> =
   | ({ status: 'ordered'; plan: P } & WrittenOrder)
   | { status: 'empty'; plan: P }
   | { status: 'exists'; order: OrderRecord };
+
+/**
+ * Runs a plan's reads of the active snapshot between two reads of the dealership's active snapshot
+ * id, again until they agree. Each statement sees its own snapshot (READ COMMITTED): an import
+ * committing in between would otherwise give an order one snapshot's vehicles and another's id.
+ */
+export async function readActiveSnapshot<T>(
+  tx: Queryable,
+  dealershipId: number,
+  read: () => Promise<T>,
+): Promise<{ snapshotId: number | null; value: T }> {
+  for (;;) {
+    const before = (await selectActiveSnapshotId(tx, dealershipId)) ?? null;
+    const value = await read();
+    if (((await selectActiveSnapshotId(tx, dealershipId)) ?? null) === before)
+      return { snapshotId: before, value };
+  }
+}
 
 /**
  * Publishes staged folders of committed orders and discards the others. Folders a live process is

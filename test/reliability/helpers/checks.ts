@@ -10,10 +10,10 @@ import type { Database } from '../../../src/db/database.js';
 import { openDatabase } from '../../../src/db/open.js';
 import { STAGING_DIR, verifyOrderFolder } from '../../../src/output/order-folder.js';
 
-/** Opens the database named by a test environment (no migration), runs `fn`, closes. */
+/** Opens (and migrates, a no-op once done) the database of a test environment, runs `fn`, closes. */
 export async function withDb<T>(env: Record<string, string>, fn: (db: Database) => Promise<T>): Promise<T> {
   const config = resolveConfig({ env, cwd: env.SILVERFOX_DATA_DIR ?? '/' });
-  const db = await openDatabase({ ...config, dbConnectTimeoutMs: 10_000 }, { migrate: false });
+  const db = await openDatabase({ ...config, dbConnectTimeoutMs: 10_000 });
   try {
     return await fn(db);
   } finally {
