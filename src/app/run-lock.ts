@@ -86,6 +86,8 @@ function tryFileLock(file: string, command: string): (() => void) | undefined {
       const release = () => {
         if (released) return;
         released = true;
+        // A long-lived process (the wizard) opens and releases many times: do not pile up listeners.
+        process.removeListener('exit', release);
         try {
           if ((JSON.parse(readFileSync(file, 'utf8')) as RunLockHolder).pid === process.pid) unlinkSync(file);
         } catch {

@@ -49,7 +49,6 @@ export function commandPath(cmd: Command): string {
  */
 export function lazy(load: () => Promise<Action>) {
   return async (...all: unknown[]) => {
-    const started = new Date();
     const cmd = all[all.length - 1] as Command;
     const opts = all[all.length - 2] as Record<string, unknown>;
     const args = all
@@ -57,39 +56,56 @@ export function lazy(load: () => Promise<Action>) {
       .flat()
       .filter((a): a is string => typeof a === 'string');
     const name = commandPath(cmd);
-    let env: CommandEnv | undefined;
-    let failure: unknown;
-    let code: number;
-    const { commandEnv, reportError } = await import('./run.js');
-    let lock: { release(): Promise<void> } | undefined;
-    let lockSpan: { waitMs: number; heldMs: number } | undefined;
-    try {
-      env = commandEnv(cmd);
-      const e = env;
-      if (RUN_LOCKED_COMMANDS.has(name) && opts.dryRun !== true) {
-        const { acquireRunLock } = await import('../app/run-lock.js');
-        lock = await acquireRunLock(e.config, {
-          command: [name, ...args].join(' '),
-          waitSeconds: e.config.waitLockSeconds,
-          onWait: (m) => e.pres.info(m),
-        });
-        lockSpan = { waitMs: Date.now() - started.getTime(), heldMs: 0 };
-      }
-      const action = await load();
-      code = (await action(env, args, opts, cmd)) ?? ExitCode.ok;
-    } catch (err) {
-      failure = err;
-      code = reportError(err, env?.pres ?? new Presentation(cmd.optsWithGlobals()));
-    } finally {
-      if (lockSpan) lockSpan.heldMs = Date.now() - started.getTime() - lockSpan.waitMs;
-      await lock?.release().catch(() => {});
-    }
-    lastExit.code = code;
-    if (env && !UNLOGGED_COMMANDS.has(name)) {
-      const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan });
-      if (file && code !== ExitCode.ok) process.stderr.write(`log: ${file}\n`);
-    }
+    lastExit.code = await runTracked(cmd, { name, args, opts }, async (env) =>
+      (await load())(env, args, opts, cmd),
+    );
   };
+}
+
+/**
+ * Runs `body` as the command `name` runs: a fresh env (from `cmd`'s global flags), the run lock
+ * when `lockAs` (default `name`) is a writing command and this is no dry run, errors reported and
+ * mapped to an exit code, one run-log line. The wizard runs each of its steps through this.
+ */
+export async function runTracked(
+  cmd: Command,
+  run: { name: string; args: string[]; opts?: Record<string, unknown>; lockAs?: string },
+  body: (env: CommandEnv) => Promise<number | void>,
+): Promise<number> {
+  const started = new Date();
+  const { name, args } = run;
+  const opts = run.opts ?? {};
+  let env: CommandEnv | undefined;
+  let failure: unknown;
+  let code: number;
+  const { commandEnv, reportError } = await import('./run.js');
+  let lock: { release(): Promise<void> } | undefined;
+  let lockSpan: { waitMs: number; heldMs: number } | undefined;
+  try {
+    env = commandEnv(cmd);
+    const e = env;
+    if (RUN_LOCKED_COMMANDS.has(run.lockAs ?? name) && opts.dryRun !== true) {
+      const { acquireRunLock } = await import('../app/run-lock.js');
+      lock = await acquireRunLock(e.config, {
+        command: [name, ...args].join(' '),
+        waitSeconds: e.config.waitLockSeconds,
+        onWait: (m) => e.pres.info(m),
+      });
+      lockSpan = { waitMs: Date.now() - started.getTime(), heldMs: 0 };
+    }
+    code = (await body(env)) ?? ExitCode.ok;
+  } catch (err) {
+    failure = err;
+    code = reportError(err, env?.pres ?? new Presentation(cmd.optsWithGlobals()));
+  } finally {
+    if (lockSpan) lockSpan.heldMs = Date.now() - started.getTime() - lockSpan.waitMs;
+    await lock?.release().catch(() => {});
+  }
+  if (env && !UNLOGGED_COMMANDS.has(name)) {
+    const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan });
+    if (file && code !== ExitCode.ok) process.stderr.write(`log: ${file}\n`);
+  }
+  return code;
 }
 
 /** Appends the run's line; a log that cannot be written is a warning, never the run's failure. */

@@ -166,7 +166,48 @@ export class Presentation {
   async confirm(message: string, def = false): Promise<boolean> {
     if (!this.interactive) return this.yes;
     const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message, default: def }, { output: this.streams.stderr });
+    return confirm({ message, default: def, theme: this.promptTheme() }, this.promptContext());
+  }
+
+  /** Where @inquirer/prompts read and draw: the terminal's stdin, and stderr (stdout stays for results). */
+  promptContext(): { input: NodeJS.ReadStream; output: NodeJS.WriteStream } {
+    return { input: this.streams.stdin, output: this.streams.stderr };
+  }
+
+  /**
+   * A theme for every @inquirer/prompts prompt: ASCII only (its defaults draw Unicode ticks,
+   * arrows and circles) and coloured by the level decided here, not by node:util's styleText.
+   */
+  promptTheme() {
+    const c = this.ce;
+    const key = (k: string) =>
+      ({ '\u2191\u2193': 'up/down', '\u23ce': 'enter' })[k] ?? k.replace(/[^\x20-\x7e]/g, '?');
+    return {
+      prefix: { idle: c.blue('?'), done: c.green('ok') },
+      spinner: { interval: 120, frames: ['-', '\\', '|', '/'].map((f) => c.yellow(f)) },
+      icon: {
+        cursor: '>',
+        checked: c.green('[x]'),
+        unchecked: '[ ]',
+        disabledChecked: c.green('[=]'),
+        disabledUnchecked: ' - ',
+      },
+      style: {
+        answer: (t: string) => c.cyan(t),
+        message: (t: string) => c.bold(t),
+        error: (t: string) => c.red(`> ${t}`),
+        defaultAnswer: (t: string) => c.dim(`(${t})`),
+        help: (t: string) => c.dim(t),
+        highlight: (t: string) => c.cyan(t),
+        key: (t: string) => c.cyan(c.bold(`<${t}>`)),
+        disabled: (t: string) => c.dim(t),
+        description: (t: string) => c.cyan(t),
+        searchTerm: (t: string) => c.cyan(t),
+        confirmDefault: (t: string) => t.toUpperCase(),
+        keysHelpTip: (keys: [string, string][]) =>
+          keys.map(([k, action]) => `${c.bold(key(k))} ${c.dim(action)}`).join(c.dim(', ')),
+      },
+    };
   }
 }
 

@@ -27,6 +27,8 @@ export function acquireLock(dir: string): () => void {
       const release = () => {
         if (released) return;
         released = true;
+        // A long-lived process (the wizard) opens and releases many times: do not pile up listeners.
+        process.removeListener('exit', release);
         try {
           if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
         } catch {
