@@ -7,6 +7,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { OutputError } from '../errors.js';
 
 const HEADER = 'file,line,reason,detail,original\n';
 
@@ -25,10 +26,26 @@ function safe(v: string): string {
 export class RejectsWriter {
   private stream: WriteStream | null = null;
   private buffer: string[] = [];
+  /** A write that failed (disk full, read-only): reported at the next flush or close. */
+  private failure: unknown = null;
   /** Rows written. */
   count = 0;
 
   constructor(readonly file: string) {}
+
+  /** A file-system error as what it is: the log folder, not a bug; the import rolls back. */
+  private fail(err: unknown): never {
+    throw new OutputError(
+      `cannot write the rejects file ${this.file}: ${(err as Error)?.message ?? String(err)}`,
+      {
+        cause: err,
+        hints: [
+          'Free space, or make SILVERFOX_LOG_DIR a writable folder with room (rejects.csv and report.json go there).',
+          'Nothing was imported.',
+        ],
+      },
+    );
+  }
 
   /** Queues one rejected row. */
   add(
@@ -46,15 +63,22 @@ export class RejectsWriter {
 
   /** Writes what is queued, waiting when the disk is slower than the import. */
   async flush(): Promise<void> {
+    if (this.failure) this.fail(this.failure);
     if (this.buffer.length === 0) return;
-    if (!this.stream) {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      this.stream = createWriteStream(this.file);
-      this.stream.write(HEADER);
+    try {
+      if (!this.stream) {
+        mkdirSync(path.dirname(this.file), { recursive: true });
+        this.stream = createWriteStream(this.file);
+        // Unheard, a write error would end the process; it is reported by the next flush instead.
+        this.stream.on('error', (err) => (this.failure ??= err));
+        this.stream.write(HEADER);
+      }
+      const text = this.buffer.join('');
+      this.buffer = [];
+      if (!this.stream.write(text)) await once(this.stream, 'drain');
+    } catch (err) {
+      this.fail(err);
     }
-    const text = this.buffer.join('');
-    this.buffer = [];
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
 
   /** Closes the file without flushing (the import failed; its folder is removed). */
@@ -72,7 +96,8 @@ export class RejectsWriter {
       this.stream = null;
       await new Promise<void>((resolve, reject) =>
         s.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
+      ).catch((err: unknown) => this.fail(err));
+      if (this.failure) this.fail(this.failure);
     }
   }
 }

@@ -361,7 +361,10 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
   const stagingRoot = path.join(ordersDir, STAGING_DIR);
   try {
     await ensureOrdersDir(ordersDir, created);
-    await mkdir(stagingRoot, { recursive: true });
+    // Not { recursive: true }: on a read-only file system Node reports that as ENOENT, not EROFS.
+    await mkdir(stagingRoot).catch((err: unknown) => {
+      if (errnoOf(err) !== 'EEXIST') throw err;
+    });
     const owner: Owner = {
       pid: process.pid,
       host: os.hostname(),
