@@ -7,9 +7,46 @@ import type { Queryable } from '../db/database.js';
 import { copyRawRows } from '../db/imports.js';
 import { copyVehicles } from '../db/vehicles.js';
 
+/**
+ * Lines are joined into flat pieces of this many lines as they come: a piece (~150 KB) lives in
+ * V8's large-object space, which the young-generation GC never copies, while thousands of
+ * separate line strings (ropes over slices of the input) would be copied on every scavenge.
+ */
+const PIECE_LINES = 1000;
+
+class Lines {
+  private lines: string[] = [];
+  private pieces: string[] = [];
+  /** Lines held. */
+  count = 0;
+
+  /** `sorted`: keep the whole batch and sort it before sending (see vehicleCopyLine). */
+  constructor(private readonly sorted = false) {}
+
+  add(line: string): void {
+    this.lines.push(line);
+    this.count++;
+    if (!this.sorted && this.lines.length >= PIECE_LINES) {
+      this.pieces.push(`${this.lines.join('\n')}\n`);
+      this.lines = [];
+    }
+  }
+
+  /** Everything held, as newline-terminated pieces; empties the buffer. */
+  take(): string[] {
+    if (this.sorted) this.lines.sort();
+    if (this.lines.length > 0) this.pieces.push(`${this.lines.join('\n')}\n`);
+    const out = this.pieces;
+    this.lines = [];
+    this.pieces = [];
+    this.count = 0;
+    return out;
+  }
+}
+
 export class CopyBatcher {
-  private raw: string[] = [];
-  private vehicles: string[] = [];
+  private raw = new Lines();
+  private vehicles = new Lines(true);
   private inflight: Promise<void> | null = null;
   /** Rows COPYed so far. */
   rawCopied = 0;
@@ -17,33 +54,31 @@ export class CopyBatcher {
 
   constructor(
     private readonly tx: Queryable,
-    private readonly batchRows = 25_000,
+    private readonly batchRows = 10_000,
   ) {}
 
   addRaw(line: string): void {
-    this.raw.push(line);
+    this.raw.add(line);
   }
 
   addVehicle(line: string): void {
-    this.vehicles.push(line);
+    this.vehicles.add(line);
   }
 
   /** True when a batch is due. */
   get full(): boolean {
-    return this.raw.length >= this.batchRows || this.vehicles.length >= this.batchRows;
+    return this.raw.count >= this.batchRows || this.vehicles.count >= this.batchRows;
   }
 
   /** Starts sending what is buffered, after the batch in flight has landed. */
   async flush(): Promise<void> {
     await this.idle();
-    if (this.raw.length === 0 && this.vehicles.length === 0) return;
-    const raw = this.raw.length > 0 ? `${this.raw.join('\n')}\n` : null;
-    const vehicles = this.vehicles.length > 0 ? `${this.vehicles.join('\n')}\n` : null;
-    this.raw = [];
-    this.vehicles = [];
+    if (this.raw.count === 0 && this.vehicles.count === 0) return;
+    const raw = this.raw.take();
+    const vehicles = this.vehicles.take();
     const p = (async () => {
-      if (raw) this.rawCopied += await copyRawRows(this.tx, raw);
-      if (vehicles) this.vehiclesCopied += await copyVehicles(this.tx, vehicles);
+      if (raw.length > 0) this.rawCopied += await copyRawRows(this.tx, raw);
+      if (vehicles.length > 0) this.vehiclesCopied += await copyVehicles(this.tx, vehicles);
     })();
     // Awaited in idle(); this only keeps an early failure from counting as unhandled meanwhile.
     p.catch(() => {});

@@ -4,15 +4,14 @@
  * time, each row with the line it starts on. Delimiter (`,` `;` tab `|`) and line ending (CRLF,
  * LF, CR) are detected from the header line.
  *
- * papaparse's Parser is driven directly from an async loop, which is its chunk mode without the
- * pause/resume dance: the next bytes are read only when the caller asks for the next chunk, so
- * memory stays flat behind a slow database (TOOLCHAIN.md: its Node stream mode collapses to ~5k
- * rows/s there). Array mode: object mode is slower.
+ * Pull-based: the next bytes are read only when the caller asks for the next chunk, so memory
+ * stays flat behind a slow database (no stream buffering, no pause/resume: TOOLCHAIN.md's papaparse
+ * trap). Rows are arrays of cells (core/csv-rows.ts says why it is not papaparse).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import Papa from 'papaparse';
+import { parseCsvRows } from '../core/csv-rows.js';
 import { InputError } from '../errors.js';
 
 /** A quoted field running on for longer than this is a missing closing quote, not data. */
@@ -25,6 +24,13 @@ export interface CsvChunk {
   lines: number[];
   /** Per row, why it cannot be read (wrong number of fields, bad quotes); undefined when fine. */
   problems: (string | undefined)[] | null;
+  /** Per row, true when it had quotes: only such cells can hold quotes, delimiters or line breaks. */
+  quoted: boolean[] | null;
+  /**
+   * True when the cells of rows without quotes hold no comma, quote or carriage return (a comma
+   * file without stray CRs): such cells can be copied into COPY text without escaping.
+   */
+  plain: boolean;
   /** Bytes read from the input so far (compressed bytes for gzip). */
   bytesRead: number;
 }
@@ -33,7 +39,7 @@ export interface CsvStream {
   header: string[];
   headerLine: number;
   delimiter: string;
-  newline: string;
+  newline: '\n' | '\r\n' | '\r';
   encoding: 'utf-8' | 'windows-1252';
   gzip: boolean;
   /** The data rows, a chunk at a time. */
@@ -76,7 +82,7 @@ function guessDelimiter(headerLine: string): string {
   return best;
 }
 
-function guessNewline(text: string): string {
+function guessNewline(text: string): '\n' | '\r\n' | '\r' {
   const lf = text.indexOf('\n');
   if (lf > 0 && text[lf - 1] === '\r') return '\r\n';
   if (lf >= 0) return '\n';
@@ -182,7 +188,7 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
 
   // Read until the first non-blank line is complete: it tells the delimiter and the line ending.
   let buffer = '';
-  let headerText: string | null = null;
+  let headerText: string | null;
   for (;;) {
     const t = await nextText();
     if (t === null) {
@@ -209,17 +215,18 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
   }
   const delimiter = guessDelimiter(headerText);
   const newline = guessNewline(buffer);
-  const nlChar = newline === '\r' ? '\r' : '\n';
-  const parser = new Papa.Parser({ delimiter, newline: newline as '\n' });
   pending = buffer;
 
   // Every row in file order with its line, blank lines left out; the header is the first row.
   let line = 1;
-  async function* parsedRows(): AsyncGenerator<{
+  type Parsed = {
     rows: string[][];
     lines: number[];
     bad: Map<number, string> | null;
-  }> {
+    quoted: boolean[] | null;
+    plain: boolean;
+  };
+  async function* parsedRows(): AsyncGenerator<Parsed> {
     let partial = '';
     let eof = false;
     while (!eof) {
@@ -227,50 +234,53 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
       if (t === null) eof = true;
       const aggregate = t === null ? partial : partial + t;
       if (aggregate === '') return;
-      const res = parser.parse(aggregate, 0, !eof);
-      const consumed = res.meta.cursor;
-      partial = aggregate.slice(consumed);
+      if (aggregate.indexOf('\u0000') >= 0) {
+        throw new InputError(
+          `${file} holds binary data (a zero byte) after line ${line}; it is not a CSV text file`,
+          {
+            file,
+            line,
+          },
+        );
+      }
+      const res = parseCsvRows(aggregate, delimiter, newline, eof);
+      partial = aggregate.slice(res.consumed);
       if (partial.length > MAX_ROW_CHARS) {
         throw new InputError(
           `${file}: the row starting on line ${line} runs on for more than ${MAX_ROW_CHARS / 1024 / 1024} MB; a quoted field is probably missing its closing quote`,
           { file, line, hints: ['Fix the quote in the file and import it again; nothing was imported.'] },
         );
       }
-      const data = res.data as string[][];
-      // Only a parse that met a quote can have newlines inside cells.
-      const quoted = aggregate.indexOf('"') >= 0;
-      let errs: Map<number, string> | null = null;
-      for (const e of res.errors) {
-        if (e.row === undefined) continue;
-        errs ??= new Map();
-        errs.set(
-          e.row,
-          e.code === 'MissingQuotes'
-            ? 'a quoted field is never closed (it runs to the end of the file)'
-            : `malformed quotes: ${e.message}`,
-        );
-      }
+      const data = res.rows;
       const rows: string[][] = [];
       const lines: number[] = [];
       let bad: Map<number, string> | null = null;
+      let quoted: boolean[] | null = null;
       for (let i = 0; i < data.length; i++) {
         const row = data[i]!;
         const start = line;
-        line += quoted ? 1 + countNewlines(row, nlChar) : 1;
-        const err = errs?.get(i);
+        line += res.spans[i]!;
+        const err = res.problems?.[i];
         if (err === undefined && row.length === 1 && row[0]!.trim() === '') continue;
         if (err !== undefined) (bad ??= new Map()).set(rows.length, err);
+        if (res.quoted?.[i]) (quoted ??= [])[rows.length] = true;
         rows.push(row);
         lines.push(start);
       }
-      yield { rows, lines, bad };
+      yield {
+        rows,
+        lines,
+        bad,
+        quoted,
+        plain: delimiter === ',' && !hasStrayCr(aggregate, res.consumed, newline),
+      };
     }
   }
 
   const source2 = parsedRows();
   let header: string[] | null = null;
   let headerLine = 1;
-  let firstRows: { rows: string[][]; lines: number[]; bad: Map<number, string> | null } | null = null;
+  let firstRows: Parsed | null = null;
   while (header === null) {
     const n = await source2.next();
     if (n.done) throw new InputError(`${file} has no header row (only blank lines)`, { file });
@@ -285,11 +295,17 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
     header = b.rows[0]!.map((h) => h.replace(/^\uFEFF/, '').trim());
     headerLine = b.lines[0]!;
     const bad = b.bad ? new Map([...b.bad].map(([k, v]) => [k - 1, v] as [number, string])) : null;
-    firstRows = { rows: b.rows.slice(1), lines: b.lines.slice(1), bad };
+    firstRows = {
+      rows: b.rows.slice(1),
+      lines: b.lines.slice(1),
+      bad,
+      quoted: b.quoted?.slice(1) ?? null,
+      plain: b.plain,
+    };
   }
   const fields = header.length;
 
-  function toChunk(b: { rows: string[][]; lines: number[]; bad: Map<number, string> | null }): CsvChunk {
+  function toChunk(b: Parsed): CsvChunk {
     let problems: (string | undefined)[] | null = null;
     for (let i = 0; i < b.rows.length; i++) {
       let problem = b.bad?.get(i);
@@ -298,7 +314,7 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
       }
       if (problem !== undefined) (problems ??= [])[i] = problem;
     }
-    return { rows: b.rows, lines: b.lines, problems, bytesRead };
+    return { rows: b.rows, lines: b.lines, problems, quoted: b.quoted, plain: b.plain, bytesRead };
   }
 
   async function* chunks(): AsyncGenerator<CsvChunk> {
@@ -319,14 +335,11 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
   };
 }
 
-function countNewlines(row: readonly string[], nlChar: string): number {
-  let n = 0;
-  for (const cell of row) {
-    let i = cell.indexOf(nlChar);
-    while (i >= 0) {
-      n++;
-      i = cell.indexOf(nlChar, i + 1);
-    }
+/** A carriage return that is not part of the line ending, in text[0, end). */
+function hasStrayCr(text: string, end: number, newline: string): boolean {
+  if (newline === '\r') return false;
+  for (let i = text.indexOf('\r'); i >= 0 && i < end; i = text.indexOf('\r', i + 1)) {
+    if (newline === '\n' || text.charCodeAt(i + 1) !== 10) return true;
   }
-  return n;
+  return false;
 }

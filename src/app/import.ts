@@ -30,7 +30,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
@@ -39,6 +38,7 @@ import {
   addCounts,
   emptyCounts,
   normalizeRow,
+  detachString,
   SnapshotTally,
   type NormalizeCounts,
   type RawVehicle,
@@ -241,17 +241,6 @@ function checkInputs(files: readonly string[]): InputSpec[] {
   return specs;
 }
 
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  const fh = await openFile(file, 'r');
-  try {
-    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  } finally {
-    await fh.close().catch(() => {});
-  }
-  return h.digest('hex');
-}
-
 function combinedHash(fileHashes: readonly string[], extra: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify({ files: fileHashes, extra }))
@@ -275,9 +264,6 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
   const dryRun = options.dryRun === true;
   const fixed = options.dealer !== undefined ? await resolveDealership(ctx, options.dealer) : null;
   const hashExtra = { map, dealer: fixed?.id ?? null };
-  const preHashes = inputs.every((i) => i.path !== null)
-    ? await Promise.all(inputs.map((i) => sha256File(i.path!)))
-    : null;
   const currentYear = ctx.now().getFullYear();
   const logRoot = path.join(ctx.config.logDir, 'imports');
   // Assigned inside the transaction callback; declared with `as` so TypeScript keeps the union.
@@ -311,11 +297,6 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
   try {
     result = await ctx.db.transaction(async (tx) => {
       await lockImports(tx);
-      if (preHashes && !options.force) {
-        const hash = combinedHash(preHashes, hashExtra);
-        const prev = await findImportByContentHash(tx, hash);
-        if (prev) return noop(hash, prev);
-      }
       const importId = await insertImport(tx, {
         source,
         files: inputs.map((i) => ({ file: i.label })),
@@ -348,7 +329,9 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
         run.files.map((f) => f.sha256),
         hashExtra,
       );
-      if (!preHashes && !options.force) {
+      // The content hash is computed while reading (no second pass over a big file), so a
+      // re-import is recognized at the end and rolled back.
+      if (!options.force) {
         const prev = await findImportByContentHash(tx, contentHash);
         if (prev) throw new Rollback(noop(contentHash, prev));
       }
@@ -510,10 +493,10 @@ class ImportRun {
     let created = false;
     if (!found) {
       if (this.o.strict) {
-        this.byName.set(name, null);
+        this.byName.set(detachString(name), null);
         return null;
       }
-      const display = name.trim().replace(/\s+/g, ' ');
+      const display = detachString(name.trim().replace(/\s+/g, ' '));
       await this.batcher.idle();
       const id = await insertFeedDealership(this.tx, display, key);
       found = { id, name: display, slug: key, aliases: [] };
@@ -521,7 +504,7 @@ class ImportRun {
       created = true;
     }
     const s = this.state(found, created);
-    this.byName.set(name, s);
+    this.byName.set(detachString(name), s);
     return s;
   }
 
@@ -557,7 +540,7 @@ class ImportRun {
     this.rejected++;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
     if (dealer) dealer.rejected++;
-    if (this.samples.length < 20) this.samples.push({ file, line, reason, detail });
+    if (this.samples.length < 20) this.samples.push({ file, line, reason, detail: detachString(detail) });
     this.rejects?.add(file, line, reason, detail, fields, delimiter);
   }
 
@@ -569,7 +552,7 @@ class ImportRun {
     stdin: NodeJS.ReadableStream | undefined,
   ): Promise<void> {
     const bytes: AsyncIterable<Buffer> = input.path
-      ? createReadStream(input.path, { highWaterMark: 1 << 20 })
+      ? createReadStream(input.path, { highWaterMark: 256 * 1024 })
       : ((stdin ?? process.stdin) as AsyncIterable<Buffer>);
     const csv = await openCsvStream(bytes, input.label);
     const plan = planColumns(csv.header, { map, dealershipFixed: this.o.fixed !== null, file: input.label });
@@ -579,7 +562,7 @@ class ImportRun {
     const dealerIx = ix.dealership;
     const fixedState = this.o.fixed ? this.state(this.o.fixed, false) : null;
     const field = (row: string[], i: number | undefined) => (i === undefined ? null : row[i]!);
-    const { importId, currentYear, normalize } = this.o;
+    const { importId, currentYear } = this.o;
     const header = csv.header;
     const delimiter = csv.delimiter;
     const label = input.label;
@@ -591,7 +574,10 @@ class ImportRun {
 
     for await (const chunk of csv.chunks) {
       if (this.o.signal?.aborted) throw new CancelledError('import cancelled: nothing was changed');
-      const { rows, lines, problems } = chunk;
+      const { rows, lines, problems, quoted } = chunk;
+      // Cells of a row without quotes in a comma file cannot hold a quote, comma or line break:
+      // they go into the COPY text as they are.
+      const plain = chunk.plain;
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r]!;
         const line = lines[r]!;
@@ -602,24 +588,16 @@ class ImportRun {
           rejected++;
           continue;
         }
-        if (isHeaderRow(row, header)) {
-          this.reject(label, line, 'header_repeated', 'the header row again', row, delimiter, null);
-          rejected++;
-          continue;
-        }
         // The VIN first: a junk row must not create a dealership.
         const vin = normalizeVin(row[vinIx]);
         if (isNotAVin(vin)) {
-          const known = fixedState ?? (dealerIx === undefined ? null : this.knownDealer(row[dealerIx]!));
-          this.reject(
-            label,
-            line,
-            VIN_REJECT[vin.problem!]!,
-            vinDetail(vin.problem!, row[vinIx]!),
-            row,
-            delimiter,
-            known,
-          );
+          if (isHeaderRow(row, header)) {
+            this.reject(label, line, 'header_repeated', 'the header row again', row, delimiter, null);
+          } else {
+            const known = fixedState ?? (dealerIx === undefined ? null : this.knownDealer(row[dealerIx]!));
+            const reason = VIN_REJECT[vin.problem!]!;
+            this.reject(label, line, reason, vinDetail(vin.problem!, row[vinIx]!), row, delimiter, known);
+          }
           rejected++;
           continue;
         }
@@ -627,7 +605,8 @@ class ImportRun {
         if (fixedState) dealer = fixedState;
         else {
           const name = row[dealerIx!]!;
-          const d = name.trim() === '' ? 'blank' : await this.dealerFor(name);
+          // Almost every row names a dealership seen before: no promise for those.
+          const d = this.byName.get(name) ?? (name.trim() === '' ? 'blank' : await this.dealerFor(name));
           if (d === 'blank') {
             this.reject(label, line, 'no_dealership', 'the dealership cell is blank', row, delimiter, null);
             rejected++;
@@ -635,20 +614,23 @@ class ImportRun {
           }
           if (d === null) {
             // Unknown under --strict-dealers: the import fails at the end, listing every such name.
-            this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
+            const n = this.unknown.get(name);
+            this.unknown.set(n === undefined ? detachString(name) : name, (n ?? 0) + 1);
             continue;
           }
           dealer = d;
         }
-        for (let k = 0; k < rawIx.length; k++) rawValues[k] = field(row, rawIx[k]);
         if (dealer.snapshotId === null) {
           await this.batcher.idle();
           dealer.snapshotId = await insertLoadingSnapshot(this.tx, importId, dealer.id);
         }
-        this.batcher.addRaw(rawCopyLine(importId, dealer.id, fileIndex, line, rawValues));
+        this.batcher.addRaw(
+          rawCopyLine(importId, dealer.id, fileIndex, line, row, rawIx, !plain || quoted?.[r] === true),
+        );
         dealer.rows++;
         imported++;
-        if (normalize && dealer.tally) {
+        if (dealer.tally) {
+          for (let k = 0; k < rawIx.length; k++) rawValues[k] = field(row, rawIx[k]);
           const v = dealer.tally.take(normalizeRow(rawRecord(rawValues), currentYear));
           if (v) this.batcher.addVehicle(vehicleCopyLine(dealer.snapshotId, dealer.id, fileIndex, line, v));
         }

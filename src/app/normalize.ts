@@ -1,7 +1,7 @@
 /**
  * `silverfox normalize`: derives the `vehicles` of active snapshots from their raw rows again
- * (rule 2). Per snapshot: delete its vehicles, read its raw rows in file order a page at a time,
- * normalize each with the same pure functions the import uses, COPY the vehicles. One transaction,
+ * (rule 2). Per import: delete its snapshots' vehicles, read their raw rows in file order through
+ * one cursor, normalize each with the same pure functions the import uses, COPY the vehicles. One transaction,
  * serialized with imports; re-running gives the same rows. Every raw row is accounted for:
  * raw = normalized + duplicates + not-vehicles, with flags counted (failure 4: never a silent gap).
  */
@@ -13,8 +13,15 @@ import {
   SnapshotTally,
   type NormalizeCounts,
 } from '../core/normalize.js';
-import { lockImports, selectActiveSnapshots, selectRawRowsPage } from '../db/imports.js';
-import { deleteVehiclesOfSnapshot, vehicleCopyLine } from '../db/vehicles.js';
+import {
+  closeRawRowsCursor,
+  fetchRawRows,
+  lockImports,
+  openRawRowsCursor,
+  selectActiveSnapshots,
+  type ActiveSnapshot,
+} from '../db/imports.js';
+import { deleteVehiclesOfSnapshots, vehicleCopyLine } from '../db/vehicles.js';
 import type { AppContext } from './context.js';
 import { CopyBatcher } from './copy-batch.js';
 import { resolveDealerships } from './dealers.js';
@@ -61,36 +68,60 @@ export async function normalizeDealerships(
       named?.map((d) => d.id),
     );
     const out: DealershipNormalization[] = [];
-    for (const [index, s] of snapshots.entries()) {
-      options.onProgress?.({ dealership: s.name, index, count: snapshots.length, rows: s.rowCount });
-      await deleteVehiclesOfSnapshot(tx, s.snapshotId);
-      const tally = new SnapshotTally();
+    const byImport = new Map<number, ActiveSnapshot[]>();
+    for (const s of snapshots) byImport.set(s.importId, [...(byImport.get(s.importId) ?? []), s]);
+    let done = 0;
+    // One cursor per import (a feed file usually holds many dealerships): one sort, not one per snapshot.
+    for (const [importId, group] of byImport) {
+      await deleteVehiclesOfSnapshots(
+        tx,
+        group.map((s) => s.snapshotId),
+      );
+      const tallies = new Map(group.map((s) => [s.dealershipId, { s, tally: new SnapshotTally() }]));
       const batcher = new CopyBatcher(tx);
-      let after = { fileIndex: -1, line: -1 };
+      let current = -1;
+      await openRawRowsCursor(
+        tx,
+        importId,
+        group.map((s) => s.dealershipId),
+      );
       for (;;) {
+        // A COPY and a FETCH cannot share the connection: the batch in flight lands first.
         await batcher.idle();
-        const page = await selectRawRowsPage(tx, s.importId, s.dealershipId, after, PAGE);
-        if (page.length === 0) break;
+        const page = await fetchRawRows(tx, PAGE);
         for (const raw of page) {
-          const v = tally.take(normalizeRow(raw, currentYear));
+          const t = tallies.get(raw.dealershipId)!;
+          if (raw.dealershipId !== current) {
+            current = raw.dealershipId;
+            options.onProgress?.({
+              dealership: t.s.name,
+              index: done++,
+              count: snapshots.length,
+              rows: t.s.rowCount,
+            });
+          }
+          const v = t.tally.take(normalizeRow(raw, currentYear));
           if (v)
-            batcher.addVehicle(vehicleCopyLine(s.snapshotId, s.dealershipId, raw.fileIndex, raw.line, v));
+            batcher.addVehicle(vehicleCopyLine(t.s.snapshotId, t.s.dealershipId, raw.fileIndex, raw.line, v));
         }
-        const last = page[page.length - 1]!;
-        after = { fileIndex: last.fileIndex, line: last.line };
-        await batcher.flush();
         if (page.length < PAGE) break;
+        await batcher.flush();
       }
+      await batcher.idle();
+      await closeRawRowsCursor(tx);
       await batcher.drain();
-      out.push({
-        dealershipId: s.dealershipId,
-        name: s.name,
-        snapshotId: s.snapshotId,
-        importId: s.importId,
-        counts: tally.counts,
-        duplicateVins: tally.duplicateVins,
-      });
+      for (const { s, tally } of tallies.values()) {
+        out.push({
+          dealershipId: s.dealershipId,
+          name: s.name,
+          snapshotId: s.snapshotId,
+          importId: s.importId,
+          counts: tally.counts,
+          duplicateVins: tally.duplicateVins,
+        });
+      }
     }
+    out.sort((a, b) => a.name.localeCompare(b.name));
     const active = new Set(snapshots.map((s) => s.dealershipId));
     return {
       dealerships: out,

@@ -12,23 +12,54 @@ import { normalizeVin, isNotAVin, type VinProblem } from './vin.js';
 
 export type LotStatus = 'on_lot' | 'off_lot';
 
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. V8 keeps a substring as a
+ * view into its parent, so a long-lived substring (a map key, a sample) would keep a whole input
+ * chunk alive; anything kept across chunks goes through here.
+ */
+export function detachString(s: string): string {
+  return s.length < 13 ? s : Array.from(s).join('');
+}
+
+/**
+ * Remembers a pure function's answers for the few distinct texts a feed repeats on every row
+ * (`New`, `In Stock`, `2025-03-04`); bounded, so a column of unique texts cannot grow it.
+ */
+function memo<T>(fn: (text: string) => T, max = 2000): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let v = cache.get(text);
+    if (v === undefined && !cache.has(text)) {
+      v = fn(text);
+      if (cache.size >= max) cache.clear();
+      cache.set(detachString(text), v);
+    }
+    return v as T;
+  };
+}
+
 /** `certified`/`cpo`/`carbravo` -> cpo; else `used`/`pre-owned`/`preowned` -> po; else `new`/`demo` -> new. */
 export function normalizeCondition(text: string | null | undefined): Condition {
-  if (!text) return 'unknown';
+  return text ? conditionOf(text) : 'unknown';
+}
+
+const conditionOf = memo((text: string): Condition => {
   const t = text.toLowerCase();
   if (t.includes('certified') || t.includes('cpo') || t.includes('carbravo')) return 'cpo';
   if (t.includes('used') || /pre[\s_-]?owned/.test(t)) return 'po';
   // `new` as a word, so "renewed" is not new; `demo` also covers "demonstrator".
   if (/\bnew\b/.test(t) || t.includes('demo')) return 'new';
   return 'unknown';
-}
+});
 
 const OFF_LOT = /in[\s_-]?transit|allocated|in[\s_-]?service|courtesy|\bsold\b|build[\s_-]?phase/i;
 
 /** In transit, allocated, in service, courtesy, sold, build phase -> off_lot; anything else (empty too) -> on_lot. */
 export function normalizeLotStatus(text: string | null | undefined): LotStatus {
-  return text && OFF_LOT.test(text) ? 'off_lot' : 'on_lot';
+  return text ? lotStatusOf(text) : 'on_lot';
 }
+
+const lotStatusOf = memo((text: string): LotStatus => (OFF_LOT.test(text) ? 'off_lot' : 'on_lot'));
 
 const PRICE = /^\$?\s*(\d[\d,]*(\.\d+)?|\.\d+)$/;
 
@@ -91,7 +122,10 @@ function isoDate(y: number, m: number, d: number): string | null {
 
 /** A date in stock as `YYYY-MM-DD`: accepts ISO (`2025-03-04`, with a time) and US (`3/4/2025`, `03/04/25`). */
 export function parseDate(text: string | null | undefined): string | null {
-  if (!text) return null;
+  return text ? dateOf(text) : null;
+}
+
+const dateOf = memo((text: string): string | null => {
   const t = text.trim();
   let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s].*)?$/.exec(t);
   if (m) return isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
@@ -101,7 +135,7 @@ export function parseDate(text: string | null | undefined): string | null {
     return isoDate(y, Number(m[1]), Number(m[2]));
   }
   return null;
-}
+});
 
 /** A raw row: the feed's text per field (null when the file has no such column). */
 export interface RawVehicle {
@@ -245,7 +279,7 @@ export class SnapshotTally {
       c.duplicates++;
       c.flagged++;
       if (this.duplicateVins.length < this.sampleSize && !this.duplicateVins.includes(v.vin)) {
-        this.duplicateVins.push(v.vin);
+        this.duplicateVins.push(detachString(v.vin));
       }
       return null;
     }

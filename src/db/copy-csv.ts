@@ -8,7 +8,7 @@ export function copyCell(value: string | null | undefined): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** One string as the async iterable copyIn takes. */
-export async function* single(csv: string): AsyncGenerator<string> {
-  yield csv;
+/** Strings as the async iterable copyIn takes. */
+export async function* each(pieces: readonly string[]): AsyncGenerator<string> {
+  yield* pieces;
 }

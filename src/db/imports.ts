@@ -4,7 +4,7 @@
  * commits, archiving the dealership's previous one (rule 1; sql/003_import_snapshots.sql).
  */
 import type { Queryable } from './database.js';
-import { copyCell, single } from './copy-csv.js';
+import { copyCell, each } from './copy-csv.js';
 
 /** Advisory-lock key serializing imports and normalization (7305_0001 migrations, _0002 registry). */
 const IMPORT_LOCK = 7305_0003;
@@ -151,26 +151,36 @@ export const RAW_FIELDS = [
 
 const RAW_COPY_COLUMNS = ['import_id', 'dealership_id', 'file_index', 'line', ...RAW_FIELDS];
 
-/** One raw_vehicles line for COPY (no trailing newline); `values` follow RAW_FIELDS. */
+/**
+ * One raw_vehicles line for COPY (no trailing newline): `indexes` gives, per RAW_FIELDS entry, the
+ * cell of `row` holding it (undefined: no such column, NULL). `escape` false means no cell can
+ * hold a quote, comma or line break, so cells go in as they are.
+ */
 export function rawCopyLine(
   importId: number,
   dealershipId: number,
   fileIndex: number,
   line: number,
-  values: readonly (string | null | undefined)[],
+  row: readonly string[],
+  indexes: readonly (number | undefined)[],
+  escape: boolean,
 ): string {
   let out = `${importId},${dealershipId},${fileIndex},${line}`;
-  for (let i = 0; i < values.length; i++) out += `,${copyCell(values[i])}`;
+  for (let i = 0; i < indexes.length; i++) {
+    const k = indexes[i];
+    out += k === undefined ? ',' : `,${escape ? copyCell(row[k]) : row[k]!}`;
+  }
   return out;
 }
 
-/** COPYs newline-terminated raw_vehicles lines; returns rows copied. */
-export async function copyRawRows(db: Queryable, csv: string): Promise<number> {
-  return db.copyIn('raw_vehicles', RAW_COPY_COLUMNS, single(csv));
+/** COPYs pieces of newline-terminated raw_vehicles lines; returns rows copied. */
+export async function copyRawRows(db: Queryable, pieces: readonly string[]): Promise<number> {
+  return db.copyIn('raw_vehicles', RAW_COPY_COLUMNS, each(pieces));
 }
 
 /** A raw row read back, camelCased. */
 export interface RawRowRecord {
+  dealershipId: number;
   fileIndex: number;
   line: number;
   vin: string | null;
@@ -187,21 +197,34 @@ export interface RawRowRecord {
   url: string | null;
 }
 
-/** The next page of a snapshot's raw rows in file order, after (fileIndex, line). */
-export async function selectRawRowsPage(
+const RAW_CURSOR = 'silverfox_raw_rows';
+
+/**
+ * Opens a cursor over the raw rows of some dealerships of one import, by dealership then file
+ * order: one sort per import (the BRIN index on import_id finds its pages). Only inside a
+ * transaction; close it before opening the next one.
+ */
+export async function openRawRowsCursor(
   db: Queryable,
   importId: number,
-  dealershipId: number,
-  after: { fileIndex: number; line: number },
-  limit: number,
-): Promise<RawRowRecord[]> {
+  dealershipIds: readonly number[],
+): Promise<void> {
+  await db.query(
+    `DECLARE ${RAW_CURSOR} NO SCROLL CURSOR FOR
+     SELECT dealership_id, file_index, line, ${RAW_FIELDS.join(', ')} FROM raw_vehicles
+     WHERE import_id = $1 AND dealership_id = ANY($2::int[])
+     ORDER BY dealership_id, file_index, line`,
+    [importId, [...dealershipIds]],
+  );
+}
+
+/** The next `count` rows of the open raw-rows cursor (fewer at the end). */
+export async function fetchRawRows(db: Queryable, count: number): Promise<RawRowRecord[]> {
   const { rows } = await db.query<Record<string, string | number | null>>(
-    `SELECT file_index, line, ${RAW_FIELDS.join(', ')} FROM raw_vehicles
-     WHERE import_id = $1 AND dealership_id = $2 AND (file_index, line) > ($3, $4)
-     ORDER BY file_index, line LIMIT $5`,
-    [importId, dealershipId, after.fileIndex, after.line, limit],
+    `FETCH FORWARD ${Math.trunc(count)} FROM ${RAW_CURSOR}`,
   );
   return rows.map((r) => ({
+    dealershipId: Number(r.dealership_id),
     fileIndex: Number(r.file_index),
     line: Number(r.line),
     vin: r.vin as string | null,
@@ -217,6 +240,11 @@ export async function selectRawRowsPage(
     dateInStock: r.date_in_stock as string | null,
     url: r.url as string | null,
   }));
+}
+
+/** Closes the raw-rows cursor. */
+export async function closeRawRowsCursor(db: Queryable): Promise<void> {
+  await db.query(`CLOSE ${RAW_CURSOR}`);
 }
 
 /** An active snapshot and its dealership. */

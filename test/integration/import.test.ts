@@ -460,4 +460,25 @@ describe.each(DATABASE_KINDS)('import and normalize on %s', (kind) => {
     expect(Number(snaps.rows[1]!.import_id)).toBe(last);
     expect((await activeSnapshot('Weber Chevrolet'))!.rows).toBe(last === ra.importId ? 3 : 2);
   });
+
+  it('every raw row and vehicle belongs to a snapshot of its dealership (what the dropped foreign keys guaranteed)', async () => {
+    expect(await count('raw_vehicles')).toBeGreaterThan(0);
+    expect(
+      await count(
+        `raw_vehicles r WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.import_id = r.import_id AND s.dealership_id = r.dealership_id)`,
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        `vehicles v WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.id = v.snapshot_id AND s.dealership_id = v.dealership_id)`,
+      ),
+    ).toBe(0);
+    expect(await count(`snapshots WHERE status = 'loading'`)).toBe(0);
+    // row_count is what the snapshot holds
+    expect(
+      await count(
+        `snapshots s WHERE s.row_count <> (SELECT count(*) FROM raw_vehicles r WHERE r.import_id = s.import_id AND r.dealership_id = s.dealership_id)`,
+      ),
+    ).toBe(0);
+  });
 });
