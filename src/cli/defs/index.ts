@@ -4,6 +4,7 @@ import { register as cao } from './cao.js';
 import { register as db } from './db.js';
 import { register as dealers } from './dealers.js';
 import { register as demo } from './demo.js';
+import { register as importGroup } from './import.js';
 import { register as list } from './list.js';
 import { register as ops } from './ops.js';
 import { register as orders } from './orders.js';
@@ -12,11 +13,14 @@ import { register as queue } from './queue.js';
 import { register as scrape } from './scrape.js';
 import { register as status } from './status.js';
 import { register as vinlog } from './vinlog.js';
+import { register as wizard } from './wizard.js';
 
 export const groups: ((program: Command) => void)[] = [
+  wizard,
   demo,
   status,
   dealers,
+  importGroup,
   cao,
   list,
   orders,
