@@ -30,7 +30,7 @@ function progressReporter(pres: Presentation) {
         void pres.spinner(text(p)).then((s) => (spinner = s));
         return;
       }
-      if (p.elapsedMs - last >= 5000) {
+      if (last === 0 || p.elapsedMs - last >= 5000) {
         last = p.elapsedMs;
         pres.info(text(p));
       }
