@@ -62,9 +62,12 @@ export async function main(argv: string[]): Promise<number> {
   lastExit.code = ExitCode.ok;
   const program = buildProgram();
   if (argv.length <= 2) {
-    // Never wait for input under cron: without arguments print help and exit 2.
-    process.stderr.write(program.helpInformation());
-    return ExitCode.usage;
+    // At a terminal, no arguments open the wizard; never wait for input under cron: print help, exit 2.
+    if (!new Presentation({}).interactive) {
+      process.stderr.write(program.helpInformation());
+      return ExitCode.usage;
+    }
+    argv = [...argv, 'wizard'];
   }
   try {
     await program.parseAsync(argv);

@@ -13,8 +13,10 @@ import { register as queue } from './queue.js';
 import { register as scrape } from './scrape.js';
 import { register as status } from './status.js';
 import { register as vinlog } from './vinlog.js';
+import { register as wizard } from './wizard.js';
 
 export const groups: ((program: Command) => void)[] = [
+  wizard,
   demo,
   status,
   dealers,
