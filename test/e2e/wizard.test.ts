@@ -318,4 +318,49 @@ describe('the wizard at a terminal (embedded database)', () => {
     expect(await term.exitCode()).toBe(2);
     expect(term.screen()).toContain('--json was given');
   });
+
+  it('settings: a refused value says why and changes nothing; a good one and a template reach the registry and the database', async () => {
+    term = Terminal.start(['wizard'], t.env);
+    const tty = term;
+    await tty.waitFor(/^\? What do you want to do\?/m);
+    for (let i = 0; i < 5; i++) tty.keys('Down');
+    await tty.waitFor(/^> Dealership settings/m);
+    tty.keys('Enter');
+    await tty.waitFor(/^\? Dealership \(type to search/m);
+    await pick(tty, 'columbia h', 'Columbia Honda');
+    await tty.waitFor(/^\? Change a setting of Columbia Honda:/m);
+    tty.keys('Down', 'Enter');
+    await tty.waitFor(/^\? min_price \(lowest price ordered/m);
+    tty.type('abc');
+    tty.keys('Enter');
+    await tty.waitFor('nothing changed; try another value');
+    expect(tty.transcript()).toMatch(/error: invalid dealership change\n {2}settings\.min_price: /);
+    await tty.waitFor(/^\? Change a setting of Columbia Honda:/m);
+    tty.keys('Down', 'Enter');
+    await tty.waitFor(/^\? min_price/m);
+    tty.type('5000');
+    tty.keys('Enter');
+    await tty.waitFor(/^ {2}min_price +5000$/m);
+    for (let i = 0; i < 11; i++) tty.keys('Down');
+    await tty.waitFor(/^> template +standard/m);
+    tty.keys('Enter');
+    await tty.waitFor(/^\? Template:/m);
+    tty.keys('Down', 'Down', 'Down');
+    await tty.waitFor(/^> flyout/m);
+    tty.keys('Enter');
+    await tty.waitFor(/^ {2}template +flyout/m);
+    tty.keys('C-c');
+    await tty.waitFor(/back to the menu\n\? What do you want to do\?/);
+    tty.keys('C-c');
+    expect(await tty.exitCode()).toBe(0);
+
+    const entry = JSON.parse(
+      readFileSync(path.join(t.env.SILVERFOX_REGISTRY_DIR!, 'columbia_honda.json'), 'utf8'),
+    ) as { settings: Record<string, unknown> };
+    expect(entry.settings).toMatchObject({ min_price: 5000, template: 'flyout' });
+    const [row] = await query<{ settings: Record<string, unknown> }>(
+      "SELECT settings FROM dealerships WHERE slug = 'columbia_honda'",
+    );
+    expect(row!.settings).toMatchObject({ min_price: 5000, template: 'flyout' });
+  });
 });
