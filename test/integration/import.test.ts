@@ -207,6 +207,19 @@ describe.each(DATABASE_KINDS)('import and normalize on %s', (kind) => {
       ].join('\n'),
     );
     const r1 = await importFiles(ctx, { files: [both] });
+    // Mixed-case headers and the feeds' `Vechile URL` typo are recognized (failure 8).
+    expect(r1.files[0]!.columns).toMatchObject({
+      dealership: 'Location',
+      stock: 'Stock #',
+      condition: 'Type',
+      price: 'Internet Price',
+      url: 'Vechile URL',
+    });
+    expect(
+      await count(`vehicles WHERE url LIKE 'https://dealer.example/%' AND snapshot_id = $1`, [
+        r1.dealerships[0]!.snapshotId,
+      ]),
+    ).toBe(2);
     expect(r1.dealerships.map((d) => [d.name, d.rows, d.activated])).toEqual([
       ['HW Kia', 2, true],
       ['Spirit Lexus', 3, true],
@@ -365,6 +378,21 @@ describe.each(DATABASE_KINDS)('import and normalize on %s', (kind) => {
       delimiter: 'tab',
       rowsImported: 2,
     });
+
+    // A Windows-1252 export (an e-acute in the model, a pipe delimiter) is read as such.
+    const cp1252 = file(
+      'cp1252.csv',
+      Buffer.concat([
+        Buffer.from(`VIN|Dealer|Model\n${vin(26)}|HW Kia|Caf`),
+        Buffer.from([0xe9]),
+        Buffer.from('\n'),
+      ]),
+    );
+    const rc = await importFiles(ctx, { files: [cp1252] });
+    expect(rc.files[0]).toMatchObject({ encoding: 'windows-1252', delimiter: '|', rowsImported: 1 });
+    expect((await one<{ model: string }>(`SELECT model FROM vehicles WHERE vin = $1`, [vin(26)])).model).toBe(
+      'Caf\u00e9',
+    );
 
     const gz = file(
       'feed.csv.gz',
