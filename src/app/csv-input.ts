@@ -69,6 +69,22 @@ async function* gunzipped(first: Buffer, rest: AsyncIterator<Buffer>, file: stri
   }
 }
 
+/**
+ * The first non-blank line of `buffer` when its line break has arrived (a lone CR at the very end
+ * may be half of a CRLF), else null. A linear scan: the regex this replaces backtracked
+ * quadratically on a long header with no line break yet (a million columns took hours).
+ */
+function firstCompleteLine(buffer: string): string | null {
+  const breaks = /\r\n|\n|\r/g;
+  let start = 0;
+  for (let m = breaks.exec(buffer); m !== null; m = breaks.exec(buffer)) {
+    const lineText = buffer.slice(start, m.index);
+    if (lineText.trim() !== '') return m[0] === '\r' && breaks.lastIndex === buffer.length ? null : lineText;
+    start = breaks.lastIndex;
+  }
+  return null;
+}
+
 function guessDelimiter(headerLine: string): string {
   let best = ',';
   let bestCount = 0;
@@ -196,9 +212,9 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
       break;
     }
     buffer += t;
-    const m = /^(?:[ \t]*(?:\r\n|\n|\r))*([^\r\n]*\S[^\r\n]*)(\r\n|\n|\r)/.exec(buffer);
-    if (m && !(m[2] === '\r' && m.index + m[0].length === buffer.length)) {
-      headerText = m[1]!;
+    const found = firstCompleteLine(buffer);
+    if (found !== null) {
+      headerText = found;
       break;
     }
     if (buffer.length > MAX_ROW_CHARS) {

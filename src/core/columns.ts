@@ -145,7 +145,12 @@ export function planColumns(
   const shadowed: ColumnPlan['shadowed'] = [];
   const problems: string[] = [];
   const map = opts.map ?? {};
-  const found = () => `Headers found: ${headers.map((h) => JSON.stringify(h)).join(', ')}`;
+  // At most 50: a file with a million columns must not make a message of megabytes.
+  const found = () =>
+    `Headers found: ${headers
+      .slice(0, 50)
+      .map((h) => JSON.stringify(h.length > 80 ? `${h.slice(0, 80)}...` : h))
+      .join(', ')}${headers.length > 50 ? `, and ${headers.length - 50} more` : ''}`;
 
   // Explicit --map entries first, so an alias cannot take their column.
   for (const field of FIELDS) {
