@@ -25,6 +25,7 @@ export const RUN_LOCKED_COMMANDS: ReadonlySet<string> = new Set([
   'scrape',
   'cao',
   'list',
+  'demo',
   'orders void',
   'orders archive',
   'vinlog import',
