@@ -322,11 +322,13 @@ export function qrFilePath(vin: string): string {
 }
 
 /**
- * A cell a spreadsheet would run as a formula (`=`, `+`, `@`, `-` then a non-digit, tab or CR
- * first) gets a leading `'` so it is read as text. Negative numbers (`-5`) are left alone.
+ * A cell a spreadsheet would run as a formula (`=`, `+`, `@`, `-`, tab or CR first) gets a leading
+ * `'` so it is read as text. Only a plain negative number (`-5`, `-1,250.00`) keeps its `-`: a digit
+ * after it is not enough (`-2+3+cmd|' /C calc'!A0` is the classic DDE payload).
  */
 export function neutralizeFormula(cell: string): string {
-  return /^([=+@\t\r]|-[^0-9])/.test(cell) ? `'${cell}` : cell;
+  if (/^[=+@\t\r]/.test(cell)) return `'${cell}`;
+  return cell.length > 1 && cell.startsWith('-') && !/^-[0-9][0-9.,]*$/.test(cell) ? `'${cell}` : cell;
 }
 
 function fieldValue(

@@ -282,6 +282,8 @@ describe('formula neutralization', () => {
     ['\t=x', "'\t=x"],
     ['\rx', "'\rx"],
     ['-5000', '-5000'],
+    ['-1,250.00', '-1,250.00'],
+    ["-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"],
     ['-', '-'],
     ['', ''],
     ['Accord', 'Accord'],
