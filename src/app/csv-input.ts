@@ -157,6 +157,19 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
   }
   const head = firstPlain.value;
   const nul = head.indexOf(0);
+  // Excel's "Unicode Text" and some exports are UTF-16: text, but every other byte is zero.
+  const bom16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  const zeroEveryOther = (at: 0 | 1) =>
+    head.length >= 4 && head[at] === 0 && head[at + 2] === 0 && head[1 - at] !== 0;
+  const utf16 = bom16 || zeroEveryOther(1) || zeroEveryOther(0);
+  if (utf16) {
+    throw new InputError(`${file} is UTF-16 text; silverfox reads UTF-8 (or Windows-1252) CSV`, {
+      file,
+      hints: [
+        'Save it again as "CSV UTF-8 (comma delimited)" (Excel) or convert it: iconv -f UTF-16 -t UTF-8.',
+      ],
+    });
+  }
   if (nul >= 0) {
     throw new InputError(
       `${file} is not a CSV text file: it holds binary data (a zero byte at offset ${nul})`,

@@ -73,6 +73,19 @@ export function classifyEntry(entry: string): ListEntry | InvalidEntry {
   return { kind: 'stock', entry, stock: entry };
 }
 
+/**
+ * An entry as reported (invalid or duplicate): control characters shown as \uXXXX (PostgreSQL
+ * refuses a NUL in text and JSON, so one stray byte failed the whole order), at most 100 characters.
+ */
+function reported(entry: string): string {
+  const visible = entry.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return visible.length > 100 ? `${visible.slice(0, 100)}... (${entry.length} characters)` : visible;
+}
+
 /** Trims, drops blanks, de-duplicates case-insensitively and classifies every entry. */
 export function parseListEntries(raw: readonly string[]): ParsedEntries {
   const out: ParsedEntries = { entries: [], invalid: [], duplicates: [], blank: 0 };
@@ -85,13 +98,13 @@ export function parseListEntries(raw: readonly string[]): ParsedEntries {
     }
     const key = entry.toUpperCase();
     if (seen.has(key)) {
-      out.duplicates.push(entry);
+      out.duplicates.push(reported(entry));
       continue;
     }
     seen.add(key);
     const c = classifyEntry(entry);
     if ('kind' in c) out.entries.push(c);
-    else out.invalid.push(c);
+    else out.invalid.push({ ...c, entry: reported(c.entry) });
   }
   return out;
 }

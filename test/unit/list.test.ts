@@ -59,6 +59,16 @@ describe('LIST entries (rule 4)', () => {
     expect(p.blank).toBe(2);
   });
 
+  it('reports junk entries printable and short: a NUL or a 5,000-character entry cannot break the order summary', () => {
+    const p = parseListEntries(['bad\u0000entry', 'x'.repeat(5000), 'bad\u0000entry', "' OR '1'='1"]);
+    expect(p.invalid.map((i) => i.entry)).toEqual([
+      'bad\\u0000entry',
+      `${'x'.repeat(100)}... (5000 characters)`,
+      "' OR '1'='1",
+    ]);
+    expect(p.duplicates).toEqual(['bad\\u0000entry']);
+  });
+
   it('keeps a VIN with a wrong check digit, marked', () => {
     const p = parseListEntries(['1FD0X4GX3FED32455']);
     expect(p.entries).toEqual([
