@@ -148,7 +148,8 @@ function readDotenv(cwd: string): Record<string, string> {
   const file = path.join(cwd, '.env');
   if (!existsSync(file)) return {};
   try {
-    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+    // Notepad saves a byte-order mark: left in, it glued itself to the first name, which was then ignored.
+    return parseEnv(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as Record<string, string>;
   } catch (err) {
     throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, ['Fix or remove the .env file.']);
   }
