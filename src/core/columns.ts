@@ -24,6 +24,10 @@ export const FIELDS = [
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
+/** The raw vehicle fields (every field but the dealership), in raw_vehicles' and scrape CSVs' column order. */
+export const RAW_FIELDS = FIELDS.filter((f): f is Exclude<Field, 'dealership'> => f !== 'dealership');
+export type RawField = (typeof RAW_FIELDS)[number];
+
 /**
  * Aliases per field, best first: when a file has two headers that could be one field (Craigslist
  * has both `condition` and `type`), the earlier alias wins and the other is reported as ignored.

@@ -331,7 +331,8 @@ export function neutralizeFormula(cell: string): string {
   return cell.length > 1 && cell.startsWith('-') && !/^-[0-9][0-9.,]*$/.test(cell) ? `'${cell}` : cell;
 }
 
-function fieldValue(
+/** The value of one field for one vehicle (null when it has none): shared by CSV templates and sticker sheets. */
+export function fieldValue(
   field: TemplateField,
   v: OrderVehicle,
   qrPath: string,

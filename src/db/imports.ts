@@ -3,6 +3,7 @@
  * A snapshot is `loading` while its import fills it and becomes `active` just before the import
  * commits, archiving the dealership's previous one (rule 1; sql/003_import_snapshots.sql).
  */
+import { RAW_FIELDS } from '../core/columns.js';
 import type { Queryable } from './database.js';
 import { copyCell, each } from './copy-csv.js';
 
@@ -133,21 +134,8 @@ export async function activateLoadingSnapshots(db: Queryable, importId: number):
   return rowCount;
 }
 
-/** The raw fields, in the order of raw_vehicles' text columns. */
-export const RAW_FIELDS = [
-  'vin',
-  'stock',
-  'year',
-  'make',
-  'model',
-  'trim',
-  'condition',
-  'status',
-  'price',
-  'msrp',
-  'date_in_stock',
-  'url',
-] as const;
+/** The raw fields, in the order of raw_vehicles' text columns (defined once, in core/columns). */
+export { RAW_FIELDS };
 
 const RAW_COPY_COLUMNS = ['import_id', 'dealership_id', 'file_index', 'line', ...RAW_FIELDS];
 

@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { conditionLabel, formatPrice, qrContent } from '../core/templates.js';
+import { fieldValue } from '../core/templates.js';
 import type { OrderVehicle } from '../core/order.js';
 import { InputError, NotFoundError } from '../errors.js';
 
@@ -194,13 +194,6 @@ export function loadStickerTemplate(templatesDir: string, name: string): Sticker
   return { name, dir, ...docs };
 }
 
-const text = (s: string | null | undefined) => s?.trim() ?? '';
-
-/** `2024 Honda Accord`, leaving out what is missing. */
-export function fullName(v: Pick<OrderVehicle, 'year' | 'make' | 'model'>): string {
-  return [v.year === null ? '' : String(v.year), text(v.make), text(v.model)].filter(Boolean).join(' ');
-}
-
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function orderValue(field: OrderField, order: OrderInfo): string {
@@ -223,40 +216,9 @@ function orderValue(field: OrderField, order: OrderInfo): string {
 }
 
 function vehicleValue(field: VehicleField, v: StickerVehicle, qrUri: string): string {
-  switch (field) {
-    case 'vin':
-      return text(v.vin);
-    case 'stock':
-      return text(v.stock);
-    case 'year':
-      return v.year === null ? '' : String(v.year);
-    case 'make':
-      return text(v.make);
-    case 'model':
-      return text(v.model);
-    case 'trim':
-      return text(v.trim);
-    case 'price':
-      return formatPrice(v.price);
-    case 'price_number':
-      return v.price !== null && Number.isFinite(v.price) && v.price > 0 ? String(v.price) : '';
-    case 'url':
-      return text(v.url);
-    case 'qr':
-      return qrUri;
-    case 'qr_content':
-      return qrContent(v);
-    case 'condition':
-      return v.condition;
-    case 'label':
-      return conditionLabel(v.condition);
-    case 'full_name':
-      return fullName(v);
-    case 'reason':
-      return v.reason;
-    case 'position':
-      return String(v.position);
-  }
+  // One home per rule: every field but the sheet position reads as in the CSV templates.
+  if (field === 'position') return String(v.position);
+  return fieldValue(field, v, qrUri, {}) ?? '';
 }
 
 function fill(parts: readonly Part[], order: OrderInfo, v?: StickerVehicle, qrUri = ''): string {

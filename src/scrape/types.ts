@@ -7,26 +7,13 @@
  * the site wrote them; normalization (VIN case, prices, condition, lot status) happens once, in
  * the import, exactly as for a CSV feed.
  */
+import { RAW_FIELDS, type RawField } from '../core/columns.js';
 import type { z } from 'zod';
 import type { BrowserSession } from './browser.js';
 import type { HttpClient } from './http.js';
 
-/** The canonical vehicle fields of a scrape CSV, in column order (after `dealership`). */
-export const RAW_FIELDS = [
-  'vin',
-  'stock',
-  'year',
-  'make',
-  'model',
-  'trim',
-  'condition',
-  'status',
-  'price',
-  'msrp',
-  'date_in_stock',
-  'url',
-] as const;
-export type RawField = (typeof RAW_FIELDS)[number];
+/** The canonical vehicle fields of a scrape CSV, in column order (after `dealership`): the importer's own. */
+export { RAW_FIELDS, type RawField };
 
 /** One vehicle as a site shows it: text values, '' when the site has none. */
 export type RawVehicle = { vin: string } & Partial<Record<Exclude<RawField, 'vin'>, string>>;

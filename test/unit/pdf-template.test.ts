@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { InputError, NotFoundError } from '../../src/errors.js';
 import {
   escapeHtml,
-  fullName,
   listStickerTemplates,
   loadStickerTemplate,
   parseDocument,
@@ -12,6 +11,7 @@ import {
   type StickerVehicle,
 } from '../../src/output/pdf-template.js';
 import { chunkSizeFor } from '../../src/output/pdf.js';
+import { fieldValue } from '../../src/core/templates.js';
 import { ROOT } from '../helpers/env.js';
 
 const order: OrderInfo = {
@@ -109,8 +109,20 @@ describe('sticker template documents', () => {
   });
 
   it('full names leave out what is missing; chunks keep the pool busy but stay small', () => {
-    expect(fullName({ year: 2024, make: ' Honda ', model: 'Accord' })).toBe('2024 Honda Accord');
-    expect(fullName({ year: null, make: null, model: 'Accord' })).toBe('Accord');
+    const v = {
+      vin: 'X',
+      stock: null,
+      trim: null,
+      condition: 'new',
+      price: null,
+      url: null,
+      reason: 'new',
+      notOnWebsite: false,
+    } as const;
+    expect(fieldValue('full_name', { ...v, year: 2024, make: ' Honda ', model: 'Accord' }, '', {})).toBe(
+      '2024 Honda Accord',
+    );
+    expect(fieldValue('full_name', { ...v, year: null, make: null, model: 'Accord' }, '', {})).toBe('Accord');
     expect(chunkSizeFor(500, 4)).toBe(25);
     expect(chunkSizeFor(7, 3)).toBe(3);
     expect(chunkSizeFor(1, 8)).toBe(1);
