@@ -60,6 +60,11 @@ export function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   lastExit.code = ExitCode.ok;
+  // `silverfox ... | head` closes the pipe early: stop quietly, as Unix tools do, not with a stack.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(lastExit.code);
+    throw err;
+  });
   const program = buildProgram();
   if (argv.length <= 2) {
     // At a terminal, no arguments open the wizard; never wait for input under cron: print help, exit 2.
