@@ -137,7 +137,8 @@ export interface CaoResult {
   recovered: unknown;
 }
 
-function reported(v: InventoryVehicle): ReportedVehicle {
+/** The fields the operator's tables show, of an inventory or order vehicle (CAO, LIST, vinlog). */
+export function reported(v: InventoryVehicle | OrderVehicle): ReportedVehicle {
   return {
     vin: v.vin,
     stock: v.stock,

@@ -17,7 +17,7 @@ import type { Queryable } from '../db/database.js';
 import { selectActiveVehiclesByStocks, selectActiveVehiclesByVins } from '../db/active-vehicles.js';
 import { selectOrderByIdempotencyKey } from '../db/orders.js';
 import { InputError, SilverfoxError, UsageError } from '../errors.js';
-import { orderVehicle, type ReportedVehicle } from './cao.js';
+import { orderVehicle, reported, type ReportedVehicle } from './cao.js';
 import type { AppContext } from './context.js';
 import { listDealers, resolveDealership, type Dealership } from './dealers.js';
 import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
@@ -77,18 +77,6 @@ export interface ListResult {
   };
   files: { path: string; sha256: string; bytes: number }[];
 }
-
-const reported = (v: OrderVehicle | InventoryVehicle): ReportedVehicle => ({
-  vin: v.vin,
-  stock: v.stock,
-  year: v.year,
-  make: v.make,
-  model: v.model,
-  trim: v.trim,
-  condition: v.condition,
-  price: v.price,
-  url: v.url,
-});
 
 function placeholder(vin: string): OrderVehicle {
   return {
