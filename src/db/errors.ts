@@ -17,7 +17,7 @@ export function toDatabaseError(err: unknown, context: string): Error {
       sqlState,
       cause: err,
       hints: [
-        'Check that the PostgreSQL server is running, then run the command again; nothing was committed.',
+        'Check that the PostgreSQL server is running, then run the command again: the step that was running was rolled back, and whatever finished before it (e.g. earlier dealerships of a batch) stays committed.',
       ],
     });
   }
