@@ -118,7 +118,7 @@ describe('the server stops in the middle of a run', () => {
       expect(r.code, `${mode}: ${r.stderr}`).toBe(1);
       expectCleanError(r.stderr, `import with the server stopped (${mode})`);
       expect(r.stderr).toMatch(/lost the database connection/);
-      expect(r.stderr).toMatch(/nothing was committed/i);
+      expect(r.stderr).toMatch(/the step that was running was rolled back/i);
       expect(r.stdout).toBe('');
       await withDb(env, async (db) => {
         expectNone(await importProblems(db), `after the server stopped (${mode}) during an import`);
