@@ -9,10 +9,12 @@
  * trap). Rows are arrays of cells (core/csv-rows.ts says why it is not papaparse).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Papa from 'papaparse';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parseCsvRows } from '../core/csv-rows.js';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 
 /** A quoted field running on for longer than this is a missing closing quote, not data. */
 const MAX_ROW_CHARS = 16 * 1024 * 1024;
@@ -371,4 +373,24 @@ function hasStrayCr(text: string, end: number, newline: string): boolean {
     if (newline === '\n' || text.charCodeAt(i + 1) !== 10) return true;
   }
   return false;
+}
+
+/**
+ * Reads a small whole-file CSV (a LIST batch, a legacy VIN log) into rows: from `text` when the
+ * caller already has it (stdin), else from `file`. `what` names the command in the usage error.
+ */
+export function readSmallCsv(opts: { file?: string; text?: string }, what: string): string[][] {
+  let text = opts.text;
+  if (text === undefined) {
+    if (!opts.file) throw new UsageError(`${what} needs a file (or - for stdin)`);
+    try {
+      text = readFileSync(opts.file, 'utf8');
+    } catch (err) {
+      throw new InputError(`cannot read ${opts.file}: ${(err as Error).message}`, {
+        file: opts.file,
+        cause: err,
+      });
+    }
+  }
+  return Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false }).data;
 }

@@ -5,8 +5,6 @@
  * the dealership setting `list_updates_vin_log`, overridable per run.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import Papa from 'papaparse';
 import pLimit from 'p-limit';
 import { filterVehicle, type FilterName, type InventoryVehicle } from '../core/cao.js';
 import { DealershipResolver, type DealershipSettings } from '../core/dealership.js';
@@ -19,6 +17,7 @@ import { selectOrderByIdempotencyKey } from '../db/orders.js';
 import { InputError, SilverfoxError, UsageError } from '../errors.js';
 import { orderVehicle, reported, type ReportedVehicle } from './cao.js';
 import type { AppContext } from './context.js';
+import { readSmallCsv } from './csv-input.js';
 import { listDealers, resolveDealership, type Dealership } from './dealers.js';
 import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
 
@@ -351,20 +350,7 @@ export function batchKey(slug: string, entries: readonly ListEntry[], batch?: st
  */
 export async function runListBatch(ctx: AppContext, opts: ListBatchOptions): Promise<ListBatchResult> {
   const name = opts.file ?? '-';
-  let text = opts.text;
-  if (text === undefined) {
-    if (!opts.file) throw new UsageError('list --batch needs a file (or - for stdin)');
-    try {
-      text = readFileSync(opts.file, 'utf8');
-    } catch (err) {
-      throw new InputError(`cannot read ${opts.file}: ${(err as Error).message}`, {
-        file: opts.file,
-        cause: err,
-      });
-    }
-  }
-  const parsedCsv = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false });
-  const rows = parsedCsv.data;
+  const rows = readSmallCsv(opts, 'list --batch');
   const header = (rows[0] ?? []).map(key);
   const col = (names: string[]) => header.findIndex((h) => names.includes(h));
   const dealerCol = col(DEALER_HEADERS);

@@ -2,8 +2,6 @@
  * The VIN log for support: `vinlog show VIN` (every dealership's entries, and what CAO would decide
  * for it today where it is in active inventory) and `vinlog import FILE --dealer NAME` (legacy logs).
  */
-import { readFileSync } from 'node:fs';
-import Papa from 'papaparse';
 import { decideVin, filterVehicle, historiesFrom, type FilterHit, type VinDecision } from '../core/cao.js';
 import {
   parseLegacyVinLog,
@@ -17,6 +15,7 @@ import { insertLegacyVinLogEntries, selectVinLogByVin, type VinLogRecord } from 
 import { InputError, UsageError } from '../errors.js';
 import type { ReportedVehicle } from './cao.js';
 import type { AppContext } from './context.js';
+import { readSmallCsv } from './csv-input.js';
 import { listDealers, resolveDealership } from './dealers.js';
 
 export type { VinLogRecord };
@@ -122,20 +121,7 @@ export async function importLegacyVinLog(
 ): Promise<LegacyImportResult> {
   const d = await resolveDealership(ctx, opts.dealer);
   const name = opts.file ?? '-';
-  let text = opts.text;
-  if (text === undefined) {
-    if (!opts.file) throw new UsageError('vinlog import needs a file (or - for stdin)');
-    try {
-      text = readFileSync(opts.file, 'utf8');
-    } catch (err) {
-      throw new InputError(`cannot read ${opts.file}: ${(err as Error).message}`, {
-        file: opts.file,
-        cause: err,
-      });
-    }
-  }
-  const csv = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false });
-  const parsed = parseLegacyVinLog(csv.data);
+  const parsed = parseLegacyVinLog(readSmallCsv(opts, 'vinlog import'));
   if (parsed.rows === 0)
     throw new InputError(`${name} holds no rows`, {
       file: name,
