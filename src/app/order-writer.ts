@@ -169,21 +169,7 @@ export async function writeOrder<P extends OrderPlan>(
         orderId,
         plan.vehicles.map((v, i) => {
           const qr = qrFilePath(v.vin);
-          return {
-            position: i + 1,
-            vin: v.vin,
-            stock: v.stock,
-            year: v.year,
-            make: v.make,
-            model: v.model,
-            trim: v.trim,
-            condition: v.condition,
-            price: v.price,
-            url: v.url,
-            reason: v.reason,
-            notOnWebsite: v.notOnWebsite,
-            qrFile: files.has(qr) ? qr : null,
-          };
+          return { ...v, position: i + 1, qrFile: files.has(qr) ? qr : null };
         }),
       );
       if (plan.updateVinLog) {
