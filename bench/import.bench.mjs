@@ -9,7 +9,7 @@ import { clearInterval, setInterval } from 'node:timers';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import pg from 'pg';
+import { admin, dbUrl } from './lib/pg-admin.mjs';
 
 export const title = 'Import: silverfox vs psql \\copy (server >= 0.67x), PGlite >= 100k rows/s, flat memory';
 
@@ -19,7 +19,6 @@ const out = path.join(here, 'out');
 const bin = path.join(root, 'bin/silverfox.js');
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const SMALL = Math.max(1000, Math.round(ROWS / 10));
-const ADMIN = process.env.SILVERFOX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const W = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
 const VAL = {};
@@ -91,22 +90,6 @@ function listDealers() {
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).name)
     .map((n) => (n.includes(',') ? `"${n}"` : n));
-}
-
-async function admin(sql) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(name) {
-  const u = new URL(ADMIN);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 /** Runs the binary; returns wall seconds, peak RSS (MB, from /proc VmHWM) and parsed JSON stdout. */

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { admin, dbUrl } from './lib/pg-admin.mjs';
 
 export const title =
   'Orders on the server: CAO of 500 vehicles (< 1.5 s), LIST batch of 20,000 VINs / 36 dealerships (< 20 s)';
@@ -17,7 +18,6 @@ export const title =
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..');
 const bin = path.join(root, 'bin/silverfox.js');
-const ADMIN = process.env.SILVERFOX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CAO_VEHICLES = 500;
 const BATCH_VINS = Number(process.env.BENCH_ORDERS_BATCH ?? 20_000);
 const BATCH_DEALERS = 36;
@@ -71,22 +71,6 @@ function registryNames() {
     .filter((e) => e.enabled !== false)
     .map((e) => e.name)
     .sort();
-}
-
-async function admin(sql) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(name) {
-  const u = new URL(ADMIN);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 /** Spawns the binary; resolves with wall time (ms) from spawn to exit. */

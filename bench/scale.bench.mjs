@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
+import { admin, dbUrl } from './lib/pg-admin.mjs';
 
 export const title =
   'Scale: CAO selection of a 28,000-vehicle dealership (< 50 ms), VIN-log lookup (< 1 ms p50), CAO of 500 (< 1.5 s), LIST of 20,000 (< 20 s); 1M rows on the server, 100k on PGlite';
@@ -23,7 +23,6 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..');
 const bin = path.join(root, 'bin/silverfox.js');
 const dist = (p) => import(pathToFileURL(path.join(root, 'dist', p)).href);
-const ADMIN = process.env.SILVERFOX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 1_000_000);
 const LITE_ROWS = Math.round(SERVER_ROWS / 10);
 const LIST = process.env.BENCH_SCALE_LIST !== '0';
@@ -227,57 +226,15 @@ async function measureOrders(env, db, data, reopen) {
   return { cao: median(caos), caoOrdered, list };
 }
 
-async function admin(sql) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function server() {
+/** Fills a fresh database of `kind` and measures it: a database on the server, or a PGlite folder. */
+async function scaleRun(kind) {
+  const server = kind === 'server';
   const name = `sf_bench_scale_${process.pid}`;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-bench-scale-'));
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(ADMIN);
-  u.pathname = `/${name}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), `silverfox-bench-scale-${server ? '' : 'lite-'}`));
+  if (server) await admin(`CREATE DATABASE ${name}`);
   const env = {
-    DATABASE_URL: u.toString(),
-    SILVERFOX_ORDERS_DIR: path.join(dir, 'orders'),
-    SILVERFOX_LOG_DIR: path.join(dir, 'logs'),
-    SILVERFOX_REGISTRY_DIR: path.join(root, 'scrapers'),
-  };
-  const { resolveConfig } = await dist('config.js');
-  const { openContext } = await dist('app/context.js');
-  const { openDatabase } = await dist('db/open.js');
-  const config = resolveConfig({ env, cwd: dir });
-  try {
-    const ctx = await openContext(config);
-    let data;
-    let q;
-    try {
-      const t0 = process.hrtime.bigint();
-      data = await fill(ctx.db, SERVER_ROWS);
-      data.fillMs = ms(t0);
-      q = await measureQueries(ctx.db, data);
-    } finally {
-      await ctx.db.close();
-    }
-    const o = await measureOrders(env, null, data, () => openDatabase(config));
-    return { kind: 'server', data, ...q, ...o };
-  } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function embedded() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-bench-scale-lite-'));
-  const env = {
-    DATABASE_URL: '',
-    SILVERFOX_DATA_DIR: path.join(dir, 'data'),
+    DATABASE_URL: server ? dbUrl(name) : '',
+    ...(server ? {} : { SILVERFOX_DATA_DIR: path.join(dir, 'data') }),
     SILVERFOX_ORDERS_DIR: path.join(dir, 'orders'),
     SILVERFOX_LOG_DIR: path.join(dir, 'logs'),
     SILVERFOX_REGISTRY_DIR: path.join(root, 'scrapers'),
@@ -293,21 +250,22 @@ async function embedded() {
     let q;
     try {
       const t0 = process.hrtime.bigint();
-      data = await fill(ctx.db, LITE_ROWS);
+      data = await fill(ctx.db, server ? SERVER_ROWS : LITE_ROWS);
       data.fillMs = ms(t0);
       q = await measureQueries(ctx.db, data);
     } finally {
       await ctx.db.close();
     }
     const o = await measureOrders(env, null, data, () => openDatabase(config));
-    return { kind: 'PGlite', data, ...q, ...o };
+    return { kind: server ? 'server' : 'PGlite', data, ...q, ...o };
   } finally {
+    if (server) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function run() {
-  const results = [await server(), await embedded()];
+  const results = [await scaleRun('server'), await scaleRun('embedded')];
   const rows = [];
   const checks = [];
   const n = (x) => x.toLocaleString('en-US');
