@@ -12,27 +12,14 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fieldValue } from '../core/templates.js';
+import { fieldValue, TEMPLATE_FIELDS, type TemplateField } from '../core/templates.js';
 import type { OrderVehicle } from '../core/order.js';
 import { InputError, NotFoundError } from '../errors.js';
 
 /** Values of one vehicle, usable inside the `{{#vehicles}}` block. */
 export const VEHICLE_FIELDS = [
-  'vin',
-  'stock',
-  'year',
-  'make',
-  'model',
-  'trim',
-  'price',
-  'price_number',
-  'url',
-  'qr',
-  'qr_content',
-  'condition',
-  'label',
-  'full_name',
-  'reason',
+  // The CSV templates' vehicle fields (one list, core/templates), plus the place on the sheet.
+  ...TEMPLATE_FIELDS.filter((f): f is Exclude<TemplateField, 'dealership'> => f !== 'dealership'),
   'position',
 ] as const;
 
