@@ -53,10 +53,14 @@ export interface RunLogNotes {
 const FILE_RE = /^silverfox-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$/;
 const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|credential|cookie|authorization/i;
 
-/** Masks `scheme://user:password@` in any text. */
+/**
+ * Masks `scheme://user:password@` in any text. The scheme is at most 32 characters: with an
+ * unbounded one, a long run of letters (a 100,000-character argument) is re-scanned from every
+ * position, quadratic time (minutes) before the error line is logged.
+ */
 export function maskSecrets(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s/]*@/gi, '$1:****@')
+    .replace(/([a-z][a-z0-9+.-]{0,31}:\/\/[^:/@\s]*):[^@\s/]*@/gi, '$1:****@')
     .replace(/\b(password|passwd|pwd)=([^&\s]+)/gi, '$1=****');
 }
 
