@@ -23,6 +23,7 @@ import path from 'node:path';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { slugify, type Condition } from '../core/dealership.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
+import { qrCellPath, RELATIVE_QR_PATHS, type QrPathsRecord } from '../core/qr-path.js';
 import {
   billingFileName,
   conditionLabel,
@@ -65,6 +66,8 @@ export interface StageOrderInput {
   duplicates?: string[];
   /** Merged into order_summary.json (e.g. the filters applied); may not reuse a summary field. */
   extra?: Record<string, unknown>;
+  /** The base of the QR paths in the `@` cells (core qr-path); default relative (`qr_codes/<VIN>.png`). */
+  qrPaths?: QrPathsRecord;
 }
 
 export interface StageOrderOptions {
@@ -106,6 +109,8 @@ export interface OrderSummary {
     not_on_website: number;
   };
   csv_files: { file: string; part: 'NEW' | 'USED' | null; rows: number }[];
+  /** The base of the `@` cells (absent in orders written before it existed: relative). */
+  qr_paths?: QrPathsRecord;
   vehicles: {
     vin: string;
     stock: string | null;
@@ -320,6 +325,7 @@ function buildSummary(
       not_on_website: input.vehicles.filter((v) => v.notOnWebsite).length,
     },
     csv_files: csvFiles,
+    qr_paths: input.qrPaths ?? { ...RELATIVE_QR_PATHS, source: 'setting' },
     vehicles: input.vehicles.map((v) => ({
       vin: v.vin.trim(),
       stock: v.stock,
@@ -408,9 +414,15 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
     for (const [part, vehicles] of parts) {
       if (part && vehicles.length === 0) continue;
       const name = orderCsvFileName(slug, input.template.name, part ?? undefined);
-      const { header, rows } = renderRows(input.template, vehicles, (v) => qrFilePath(v.vin), {
-        dealership: input.dealership.name,
-      });
+      const qrPaths = input.qrPaths ?? RELATIVE_QR_PATHS;
+      const { header, rows } = renderRows(
+        input.template,
+        vehicles,
+        (v) => qrCellPath(qrPaths, folderName, v.vin),
+        {
+          dealership: input.dealership.name,
+        },
+      );
       await write(name, formatCsv(header, rows));
       csvFiles.push({ file: name, part, rows: rows.length });
       for (const v of vehicles) csvOf.set(v, name);
