@@ -82,6 +82,11 @@ export function parseQrPathBase(text: string): QrPathBaseResult {
   const fail = (problem: string): QrPathBaseResult => ({ ok: false, problem });
   if (t === '') return fail('it is empty');
   if (t.toLowerCase() === RELATIVE_KEYWORD) return { ok: true, base: RELATIVE_QR_PATHS };
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused here
+  if (/[\x00-\x1f\x7f]/.test(t))
+    return fail(
+      `"${printable(t)}" holds a control character (in a double-quoted .env value \\n is a line break: leave the quotes out or use single quotes)`,
+    );
   if (/^["']|["']$/.test(t)) return fail('remove the quotes around it');
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(t))
     return fail("it is a URL; write the path as the designers' computers show it");

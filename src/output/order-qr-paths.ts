@@ -179,7 +179,7 @@ export async function planQrPathRewrite(
 
 /**
  * Replaces each planned CSV atomically, then records the new checksums and `qr_paths` in
- * order_summary.json. Returns the files written (unchanged ones are not rewritten).
+ * order_summary.json. Returns what the summary now records of each CSV.
  */
 export async function writeQrPathRewrite(
   dir: string,
@@ -188,7 +188,12 @@ export async function writeQrPathRewrite(
 ): Promise<{ files: OrderFile[]; summary: OrderSummary }> {
   const files: OrderFile[] = [];
   for (const p of plans)
-    if (!p.after.equals(p.before)) files.push(await writeOrderFile(dir, p.file, p.after));
+    files.push(
+      // A CSV an interrupted run already replaced is not written again, but its checksum is recorded.
+      p.after.equals(p.before)
+        ? { path: p.file, sha256: sha256Hex(p.after), bytes: p.after.length }
+        : await writeOrderFile(dir, p.file, p.after),
+    );
   const summary = await recordOrderFiles(dir, files, { qr_paths: qrPaths });
   return { files, summary };
 }
