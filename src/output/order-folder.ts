@@ -408,21 +408,16 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
     // The order CSV(s): one, or NEW and USED (a part with no vehicle gets no file).
     const csvFiles: OrderSummary['csv_files'] = [];
     const csvOf = new Map<OrderVehicle, string>();
+    const qrCell = (v: OrderVehicle) => qrCellPath(input.qrPaths ?? RELATIVE_QR_PATHS, folderName, v.vin);
     const parts: [('NEW' | 'USED') | null, OrderVehicle[]][] = input.splitNewUsed
       ? Object.entries(splitNewUsed(input.vehicles)).map(([p, vs]) => [p as 'NEW' | 'USED', vs])
       : [[null, input.vehicles]];
     for (const [part, vehicles] of parts) {
       if (part && vehicles.length === 0) continue;
       const name = orderCsvFileName(slug, input.template.name, part ?? undefined);
-      const qrPaths = input.qrPaths ?? RELATIVE_QR_PATHS;
-      const { header, rows } = renderRows(
-        input.template,
-        vehicles,
-        (v) => qrCellPath(qrPaths, folderName, v.vin),
-        {
-          dealership: input.dealership.name,
-        },
-      );
+      const { header, rows } = renderRows(input.template, vehicles, qrCell, {
+        dealership: input.dealership.name,
+      });
       await write(name, formatCsv(header, rows));
       csvFiles.push({ file: name, part, rows: rows.length });
       for (const v of vehicles) csvOf.set(v, name);
