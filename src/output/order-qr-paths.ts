@@ -145,7 +145,9 @@ export async function planQrPathRewrite(
             {
               file: full,
               line: record,
-              hints: ['The CSV was edited by hand; nothing was changed.'],
+              hints: [
+                'The CSV was edited by hand, or its template puts something other than the QR path in an @ column; nothing was changed.',
+              ],
             },
           );
         cells++;

@@ -308,6 +308,23 @@ describe.each(DATABASE_KINDS)('QR paths in the @ columns on %s', (kind) => {
       expect(c.cell.startsWith(`/Volumes/Orders/${path.basename(dir)}/qr_codes/`)).toBe(true);
   });
 
+  it('an @ column that holds no QR path (a custom template) is not rewritten, and nothing changes', async () => {
+    const { id, dir } = await order('/Volumes/Orders', {
+      template: 'photos',
+      split_new_used: false,
+      custom_templates: [{ name: 'photos', columns: { VIN: '{vin}', '@Photo': '{vin}.jpg', '@QR': '@qr' } }],
+    });
+    const csvFile = path.join(dir, 'columbia_honda_photos.csv');
+    const before = readFileSync(csvFile);
+    const err = await setOrderQrPaths(ctx, id, 'relative').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(
+      /record 2: the image cell "[A-Z0-9]{17}\.jpg" names no QR code of this order/,
+    );
+    expect(readFileSync(csvFile)).toEqual(before);
+    expect(await count('SELECT count(*)::int AS n FROM order_history WHERE order_id = $1', [id])).toBe(0);
+  });
+
   it('without the setting, an orders folder no Windows or macOS path can hold fails the order before anything is written', async () => {
     const ordersDir = path.join(t.dir, 'orders:2026');
     const bad: AppContext = {
