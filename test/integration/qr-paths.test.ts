@@ -7,11 +7,15 @@ import type { AppContext } from '../../src/app/context.js';
 import { resolveDealership } from '../../src/app/dealers.js';
 import { setOrderQrPaths } from '../../src/app/order-paths.js';
 import { showOrder } from '../../src/app/orders.js';
+import { renderOrderPdf } from '../../src/app/pdf.js';
+import { qrContent } from '../../src/core/templates.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { sha256Hex } from '../../src/output/durable-fs.js';
 import { verifyOrderFolder, type OrderSummary } from '../../src/output/order-folder.js';
+import { browserSuiteEnabled } from '../helpers/browser.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { makeVin, seedInventory } from '../helpers/inventory.js';
+import { pdfPagesAsPng, qrOnPage } from '../helpers/pdf.js';
 
 // Two @ columns (shortcut_pack), a NEW and a USED file, and a custom template whose other cells
 // need CSV quoting (commas, quotes) or formula neutralizing: the bytes a rewrite must keep.
@@ -324,6 +328,23 @@ describe.each(DATABASE_KINDS)('QR paths in the @ columns on %s', (kind) => {
     expect(readFileSync(csvFile)).toEqual(before);
     expect(await count('SELECT count(*)::int AS n FROM order_history WHERE order_id = $1', [id])).toBe(0);
   });
+
+  it.runIf(browserSuiteEnabled({ pdftoppm: true }))(
+    'sticker PDFs read the QR files from the folder whatever the @ cells say; orders paths keeps the PDFs in the summary',
+    async () => {
+      const { id, dir } = await order('Z:\\SilverFox\\orders');
+      const r = await renderOrderPdf(ctx, { orderId: id, concurrency: 2 });
+      const pages = pdfPagesAsPng(path.join(dir, r.stickers.path), { dpi: 110 });
+      const { vehicles } = await showOrder(ctx, id);
+      expect(pages).toHaveLength(vehicles.length);
+      vehicles.forEach((v, i) => expect(qrOnPage(pages[i]!)).toBe(qrContent(v)));
+      await setOrderQrPaths(ctx, id, '\\\\fileserver\\orders');
+      const v = await verifyOrderFolder(dir);
+      expect(v.ok).toBe(true);
+      expect(v.unexpected).toEqual([]);
+      expect(v.files.map((f) => f.path)).toContain(r.stickers.path);
+    },
+  );
 
   it('without the setting, an orders folder no Windows or macOS path can hold fails the order before anything is written', async () => {
     const ordersDir = path.join(t.dir, 'orders:2026');
