@@ -17,7 +17,14 @@
  * also against its reserved names (CON, NUL, COM1...) and names ending in a dot or a space. Case is
  * kept exactly: the folder and VIN parts are spelled as the files on disk are.
  */
-import { qrFilePath } from './templates.js';
+
+/** The folder of the QR codes inside an order folder. */
+export const QR_DIR = 'qr_codes';
+
+/** A vehicle's QR PNG, relative to the order folder (and so to its CSVs): named by VIN, never by position. */
+export function qrFilePath(vin: string): string {
+  return `${QR_DIR}/${vin.trim().toUpperCase()}.png`;
+}
 
 export type QrPathStyle = 'windows' | 'posix' | 'relative';
 
