@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { parseQrPathBase, QR_PATH_BASE_FORMS } from './core/qr-path.js';
 import { ConfigError } from './errors.js';
 import { packageRoot } from './paths.js';
 
@@ -34,6 +35,19 @@ export const settings = {
     env: 'SILVERFOX_ORDERS_DIR',
     description: 'Folder where order folders are written.',
     schema: z.string().min(1).default('./orders'),
+  },
+  qrPathBase: {
+    env: 'SILVERFOX_QR_PATH_BASE',
+    description:
+      'How the designers reach the orders folder, for the QR paths in the @ columns: Z:\\SilverFox\\orders, \\\\fileserver\\orders, /Volumes/Orders or "relative". Unset: the absolute path on the machine that writes the order.',
+    schema: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value === undefined) return;
+        const r = parseQrPathBase(value);
+        if (!r.ok) ctx.addIssue({ code: 'custom', message: `${r.problem}. ${QR_PATH_BASE_FORMS}` });
+      }),
   },
   logDir: {
     env: 'SILVERFOX_LOG_DIR',
@@ -122,6 +136,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   ordersDir: string;
+  /** SILVERFOX_QR_PATH_BASE as written (validated by core `parseQrPathBase`); undefined when unset. */
+  qrPathBase?: string;
   logDir: string;
   registryDir: string;
   chromiumPath: string;
@@ -201,6 +217,7 @@ export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
     databaseUrl: out.databaseUrl as string | undefined,
     dataDir: abs(out.dataDir as string),
     ordersDir: abs(out.ordersDir as string),
+    qrPathBase: out.qrPathBase as string | undefined,
     logDir: abs(out.logDir as string),
     registryDir: out.registryDir ? abs(out.registryDir as string) : path.join(packageRoot, 'scrapers'),
     chromiumPath: out.chromiumPath as string,

@@ -13,6 +13,7 @@
  * start of every order run) publishes it, and discards staged folders whose order never committed.
  */
 import { existsSync } from 'node:fs';
+import { QR_PATH_BASE_FORMS, qrPathsFor, type QrPathsRecord } from '../core/qr-path.js';
 import { qrFilePath, type Template } from '../core/templates.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
 import { selectActiveSnapshotId } from '../db/active-vehicles.js';
@@ -27,7 +28,7 @@ import {
   type OrderRecord,
 } from '../db/orders.js';
 import { insertVinLogEntries } from '../db/vinlog.js';
-import { OutputError, SilverfoxError } from '../errors.js';
+import { ConfigError, OutputError, SilverfoxError } from '../errors.js';
 import {
   discardOrder,
   publishOrder,
@@ -114,12 +115,30 @@ export async function recoverOrders(ctx: AppContext): Promise<RecoveryResult> {
   return recoverStagedOrders(ctx.config.ordersDir, (orderId) => orderExists(ctx.db, orderId));
 }
 
+/**
+ * The base of the QR paths new orders get: SILVERFOX_QR_PATH_BASE, or else the orders folder of
+ * this machine. A folder whose path no Windows or macOS path can hold is a ConfigError, raised
+ * before anything is written.
+ */
+export function orderQrPaths(ctx: AppContext): QrPathsRecord {
+  const r = qrPathsFor(ctx.config.qrPathBase, ctx.config.ordersDir);
+  if (r.ok) return { ...r.base, source: r.source };
+  throw new ConfigError(
+    `the orders folder ${ctx.config.ordersDir} cannot be written into the QR paths of the order CSV: ${r.problem}`,
+    [
+      'Set SILVERFOX_QR_PATH_BASE to how the designers reach the orders folder, or to "relative".',
+      QR_PATH_BASE_FORMS,
+    ],
+  );
+}
+
 /** Writes one order per the protocol above. */
 export async function writeOrder<P extends OrderPlan>(
   ctx: AppContext,
   input: WriteOrderInput<P>,
 ): Promise<WriteOrderOutcome<P>> {
   const d = input.dealership;
+  const qrPaths = orderQrPaths(ctx);
   let staged: StagedOrder | undefined;
   let outcome: WriteOrderOutcome<P>;
   try {
@@ -146,6 +165,7 @@ export async function writeOrder<P extends OrderPlan>(
           skipped: plan.skipped,
           duplicates: plan.duplicates,
           extra: plan.extra,
+          qrPaths,
         },
         input.faults?.beforeWrite ? { beforeWrite: input.faults.beforeWrite } : {},
       );

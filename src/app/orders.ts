@@ -4,12 +4,15 @@
  * vehicles come back in the next CAO).
  */
 import { parseSince } from '../core/duration.js';
+import type { QrPathsRecord } from '../core/qr-path.js';
 import {
   lockDealershipOrders,
   markOrderVoided,
   selectOrder,
+  selectOrderHistory,
   selectOrders,
   selectOrderVehicles,
+  type OrderHistoryEntry,
   type OrderRecord,
   type OrderVehicleRecord,
 } from '../db/orders.js';
@@ -20,7 +23,7 @@ import type { AppContext } from './context.js';
 import { resolveDealership } from './dealers.js';
 import { recoverOrders } from './order-writer.js';
 
-export type { OrderRecord, OrderVehicleRecord };
+export type { OrderHistoryEntry, OrderRecord, OrderVehicleRecord };
 
 export interface ListOrdersOptions {
   /** A dealership name, slug or alias. */
@@ -73,6 +76,13 @@ export interface OrderDetails {
   verification:
     | (Awaited<ReturnType<typeof verifyOrderFolder>> & { error?: undefined })
     | { ok: false; error: string; files: []; unexpected: [] };
+  /**
+   * The base of the QR paths in the `@` columns (order_summary.json in the folder, else the copy
+   * kept with the order row); null for orders written before it was recorded (relative cells).
+   */
+  qrPaths: QrPathsRecord | null;
+  /** Changes made to the order after it was written (`orders paths`), oldest first. */
+  history: OrderHistoryEntry[];
 }
 
 /** One order with its vehicles and its folder verified on disk. */
@@ -92,7 +102,12 @@ export async function showOrder(ctx: AppContext, idText: string | number): Promi
       : err.message;
     verification = { ok: false, error: message, files: [], unexpected: [] };
   }
-  return { order, vehicles, verification };
+  const recorded = (s: unknown) => ((s ?? {}) as { qr_paths?: QrPathsRecord }).qr_paths;
+  const qrPaths =
+    recorded(verification.error === undefined ? verification.summary : undefined) ??
+    recorded(order.summary) ??
+    null;
+  return { order, vehicles, verification, qrPaths, history: await selectOrderHistory(ctx.db, id) };
 }
 
 export interface VoidResult {

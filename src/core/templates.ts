@@ -26,6 +26,7 @@
 import { InputError, NotFoundError } from '../errors.js';
 import { slugify, TEMPLATES, type Condition } from './dealership.js';
 import type { OrderType, OrderVehicle } from './order.js';
+import { qrFilePath } from './qr-path.js';
 
 /** The fields an expression can name. */
 export const TEMPLATE_FIELDS = [
@@ -313,13 +314,9 @@ export function qrContent(vehicle: Pick<OrderVehicle, 'vin' | 'url'>): string {
   return `${base}?${params.join('&')}${fragment}`;
 }
 
-/** The folder of the QR codes inside an order folder. */
-export const QR_DIR = 'qr_codes';
-
-/** A vehicle's QR PNG, relative to the order folder (and so to its CSVs): named by VIN, never by position. */
-export function qrFilePath(vin: string): string {
-  return `${QR_DIR}/${vin.trim().toUpperCase()}.png`;
-}
+// The QR file names live with the QR path bases (core/qr-path), which config loads at start-up
+// without this module; re-exported here, where order code looks for them.
+export { QR_DIR, qrFilePath } from './qr-path.js';
 
 /**
  * A cell a spreadsheet would run as a formula (`=`, `+`, `@`, `-`, tab or CR first) gets a leading

@@ -268,3 +268,43 @@ export async function markOrderVoided(
   );
   return rowCount > 0;
 }
+
+/** One change made to an order after it was written (`orders paths`...), as stored. */
+export interface OrderHistoryEntry {
+  at: Date;
+  /** What was done, e.g. `qr_paths`. */
+  action: string;
+  /** What changed (from, to, files), as JSON. */
+  detail: unknown;
+  createdBy: string | null;
+}
+
+/** Appends one entry to an order's history. */
+export async function insertOrderHistory(
+  db: Queryable,
+  orderId: number,
+  entry: OrderHistoryEntry,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO order_history (order_id, at, action, detail, created_by) VALUES ($1, $2, $3, $4::jsonb, $5)`,
+    [orderId, entry.at.toISOString(), entry.action, JSON.stringify(entry.detail ?? null), entry.createdBy],
+  );
+}
+
+/** An order's history, oldest first. */
+export async function selectOrderHistory(db: Queryable, orderId: number): Promise<OrderHistoryEntry[]> {
+  const { rows } = await db.query<{
+    at: Date | string;
+    action: string;
+    detail: unknown;
+    created_by: string | null;
+  }>(`SELECT at, action, detail, created_by FROM order_history WHERE order_id = $1 ORDER BY at, id`, [
+    orderId,
+  ]);
+  return rows.map((r) => ({
+    at: new Date(r.at),
+    action: r.action,
+    detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail,
+    createdBy: r.created_by,
+  }));
+}

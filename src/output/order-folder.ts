@@ -23,6 +23,7 @@ import path from 'node:path';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { slugify, type Condition } from '../core/dealership.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
+import { qrCellPath, RELATIVE_QR_PATHS, type QrPathsRecord } from '../core/qr-path.js';
 import {
   billingFileName,
   conditionLabel,
@@ -65,6 +66,8 @@ export interface StageOrderInput {
   duplicates?: string[];
   /** Merged into order_summary.json (e.g. the filters applied); may not reuse a summary field. */
   extra?: Record<string, unknown>;
+  /** The base of the QR paths in the `@` cells (core qr-path); default relative (`qr_codes/<VIN>.png`). */
+  qrPaths?: QrPathsRecord;
 }
 
 export interface StageOrderOptions {
@@ -106,6 +109,8 @@ export interface OrderSummary {
     not_on_website: number;
   };
   csv_files: { file: string; part: 'NEW' | 'USED' | null; rows: number }[];
+  /** The base of the `@` cells (absent in orders written before it existed: relative). */
+  qr_paths?: QrPathsRecord;
   vehicles: {
     vin: string;
     stock: string | null;
@@ -320,6 +325,7 @@ function buildSummary(
       not_on_website: input.vehicles.filter((v) => v.notOnWebsite).length,
     },
     csv_files: csvFiles,
+    qr_paths: input.qrPaths ?? { ...RELATIVE_QR_PATHS, source: 'setting' },
     vehicles: input.vehicles.map((v) => ({
       vin: v.vin.trim(),
       stock: v.stock,
@@ -402,13 +408,14 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
     // The order CSV(s): one, or NEW and USED (a part with no vehicle gets no file).
     const csvFiles: OrderSummary['csv_files'] = [];
     const csvOf = new Map<OrderVehicle, string>();
+    const qrCell = (v: OrderVehicle) => qrCellPath(input.qrPaths ?? RELATIVE_QR_PATHS, folderName, v.vin);
     const parts: [('NEW' | 'USED') | null, OrderVehicle[]][] = input.splitNewUsed
       ? Object.entries(splitNewUsed(input.vehicles)).map(([p, vs]) => [p as 'NEW' | 'USED', vs])
       : [[null, input.vehicles]];
     for (const [part, vehicles] of parts) {
       if (part && vehicles.length === 0) continue;
       const name = orderCsvFileName(slug, input.template.name, part ?? undefined);
-      const { header, rows } = renderRows(input.template, vehicles, (v) => qrFilePath(v.vin), {
+      const { header, rows } = renderRows(input.template, vehicles, qrCell, {
         dealership: input.dealership.name,
       });
       await write(name, formatCsv(header, rows));

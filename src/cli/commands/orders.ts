@@ -1,3 +1,6 @@
+import path from 'node:path';
+import type { OrderHistoryEntry } from '../../app/orders.js';
+import { describeQrPaths, RELATIVE_QR_PATHS, type QrPathsRecord } from '../../core/qr-path.js';
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
 import { vehicleTable } from '../order-tables.js';
@@ -37,6 +40,29 @@ export const list: Action = async (env, [dealer], opts) => {
   pres.out(`${orders.length} order(s), ${orders.reduce((s, o) => s + o.vehicleCount, 0)} vehicles`);
 };
 
+const SOURCES: Record<QrPathsRecord['source'], string> = {
+  setting: 'from SILVERFOX_QR_PATH_BASE',
+  local: 'SILVERFOX_QR_PATH_BASE unset: the orders folder of the machine that wrote it',
+  rewrite: 'set by silverfox orders paths',
+};
+
+/** The base of an order's `@` cells and what a cell looks like. */
+function qrPathsLines(q: QrPathsRecord | null, folder: string): string[] {
+  if (!q)
+    return [
+      'qr base:   relative (written before SILVERFOX_QR_PATH_BASE existed)',
+      `qr cells:  ${describeQrPaths(RELATIVE_QR_PATHS)}`,
+    ];
+  const base = q.style === 'relative' ? 'relative' : q.base;
+  return [`qr base:   ${base} (${SOURCES[q.source]})`, `qr cells:  ${describeQrPaths(q, folder)}`];
+}
+
+function historyLine(h: OrderHistoryEntry): string {
+  const d = (h.detail ?? {}) as { from?: string; to?: string };
+  const what = h.action === 'qr_paths' ? `QR paths ${d.from ?? '?'} -> ${d.to ?? '?'}` : h.action;
+  return `${formatTime(h.at.toISOString())}  ${what}${h.createdBy ? ` (by ${h.createdBy})` : ''}`;
+}
+
 /** `silverfox orders show ID`: vehicles, files and their checksums verified on disk. */
 export const show: Action = async (env, [id]) => {
   const { pres } = env;
@@ -55,6 +81,8 @@ export const show: Action = async (env, [id]) => {
   pres.out(`  template:  ${o.template}`);
   pres.out(`  folder:    ${o.folder}`);
   pres.out(`  vehicles:  ${o.vehicleCount}`);
+  for (const line of qrPathsLines(d.qrPaths, path.basename(o.folder))) pres.out(`  ${line}`);
+  for (const h of d.history) pres.out(`  changed:   ${historyLine(h)}`);
   pres.out();
   pres.out(
     vehicleTable(pres, d.vehicles, [
@@ -132,4 +160,42 @@ export const voidCommand: Action = async (env, [id], opts) => {
       );
     return ExitCode.ok;
   });
+};
+
+/** `silverfox orders paths ID --base BASE`: the order's @ cells rewritten for another base. */
+export const paths: Action = async (env, [id], opts) => {
+  const { pres } = env;
+  const [app, orders] = await Promise.all([import('../../app/order-paths.js'), loadApp()]);
+  // Refused before the database is opened: a bad id or base changes nothing.
+  orders.parseOrderId(id!);
+  app.parseBaseOption(String(opts.base));
+  const r = await withApp(env, (ctx) => app.setOrderQrPaths(ctx, id!, String(opts.base)));
+  env.note({
+    dealerships: [r.order.dealershipName],
+    counts: { csvFiles: r.changed ? r.csvFiles.length : 0 },
+  });
+  if (pres.json)
+    return pres.outJson({
+      orderId: r.order.id,
+      dealership: r.order.dealershipName,
+      folder: r.order.folder,
+      changed: r.changed,
+      from: r.from,
+      to: r.to,
+      example: r.example,
+      csvFiles: r.csvFiles,
+    });
+  const cells = r.csvFiles.reduce((s, f) => s + f.cells, 0);
+  if (!r.changed) {
+    pres.out(`order #${r.order.id} already has these QR paths: ${r.example}; nothing changed`);
+    return ExitCode.ok;
+  }
+  pres.out(
+    `order #${r.order.id} (${r.order.dealershipName}): ${cells} QR path(s) in ${r.csvFiles.length} CSV(s) rewritten`,
+  );
+  pres.out(`  was: ${describeQrPaths(r.from, path.basename(r.order.folder))}`);
+  pres.out(`  now: ${r.example}`);
+  for (const f of r.csvFiles) pres.out(`  ${f.file}  ${f.cells} cell(s)`);
+  pres.out('order_summary.json has the new checksums; the QR codes were not touched.');
+  return ExitCode.ok;
 };

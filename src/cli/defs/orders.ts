@@ -4,7 +4,7 @@ import { examples, lazy } from '../define.js';
 export function register(program: Command): void {
   const orders = program
     .command('orders')
-    .description('order history: list, show (files verified against their checksums), void')
+    .description('order history: list, show (files verified against their checksums), void, paths')
     .addHelpText('after', examples(['silverfox orders list', 'silverfox orders show 42']));
   orders
     .command('list')
@@ -36,6 +36,26 @@ export function register(program: Command): void {
       examples(['silverfox orders void 42', 'silverfox orders void 42 --yes --reason "wrong template"']),
     )
     .action(lazy(async () => (await import('../commands/orders.js')).voidCommand));
+  orders
+    .command('paths')
+    .argument('<id>', 'order id (42 or #42)')
+    .requiredOption(
+      '--base <base>',
+      'how the designers reach the orders folder: Z:\\SilverFox\\orders, \\\\fileserver\\orders, /Volumes/Orders or relative',
+    )
+    .description(
+      "rewrite the QR paths in an order's @ columns for another base (the folder moved, a new share): CSVs replaced atomically, checksums and history updated, QR files untouched",
+    )
+    .addHelpText(
+      'after',
+      examples([
+        "silverfox orders paths 42 --base 'Z:\\SilverFox\\orders'",
+        "silverfox orders paths 42 --base '\\\\fileserver\\orders'",
+        'silverfox orders paths 42 --base /Volumes/Orders',
+        'silverfox orders paths 42 --base relative --json',
+      ]),
+    )
+    .action(lazy(async () => (await import('../commands/orders.js')).paths));
   orders
     .command('archive')
     .requiredOption('--older-than <duration>', 'orders created more than this long ago (30d, 12w)')
