@@ -348,7 +348,7 @@ export class BrowserPool {
       this.schedule();
       return;
     }
-    const generation = this.preparedGeneration;
+    let generation = this.preparedGeneration;
     job.attempts++;
     // A task's time counts from its first attempt, not from when it was queued.
     const attemptStarted = Date.now();
@@ -363,6 +363,9 @@ export class BrowserPool {
     let ok = false;
     try {
       const page = await this.pageFor(worker);
+      // Opening the page took a moment: a re-login may have begun meanwhile.
+      if (this.preparing) await this.preparing.catch(() => {});
+      generation = this.preparedGeneration;
       const aborted = new Promise<never>((_, reject) => {
         abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
       });
