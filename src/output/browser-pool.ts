@@ -46,6 +46,24 @@ export class TaskTimeoutError extends SilverfoxError {
   }
 }
 
+/** Re-preparations in a row, with no task succeeding in between, after which the pool gives up. */
+const REPREPARE_LOOP = 3;
+
+/** Re-preparing keeps being undone before any task succeeds (a login the portal does not keep). */
+export class ReprepareLoopError extends SilverfoxError {
+  constructor(times: number) {
+    super(
+      'session_lost',
+      `signed in again ${times} times in a row and lost the session each time before any task succeeded`,
+      {
+        hints: [
+          'The portal does not keep the login: check login.success_selector and the credentials (try --probe).',
+        ],
+      },
+    );
+  }
+}
+
 /** The pool was closed (the run was cancelled) while the task waited or ran. */
 export class PoolClosedError extends SilverfoxError {
   constructor() {
@@ -192,6 +210,8 @@ export class BrowserPool {
   /** Bumped by every successful `prepareContext`: tells an attempt whether it ran since it began. */
   private preparedGeneration = 0;
   private reprepareFailures = 0;
+  /** Re-preparations since a task last succeeded. */
+  private repreparesSinceSuccess = 0;
   /** Set when re-preparing failed `maxReprepareFailures` times in a row: every task fails with it. */
   private prepareBroken?: unknown;
   private readonly queue: Job[] = [];
@@ -268,6 +288,10 @@ export class BrowserPool {
     const prepare = this.opts.prepareContext;
     if (!prepare) return Promise.resolve();
     if (this.prepareBroken !== undefined) return Promise.reject(this.prepareBroken);
+    if (!this.preparing && this.repreparesSinceSuccess >= REPREPARE_LOOP) {
+      this.prepareBroken = new ReprepareLoopError(this.repreparesSinceSuccess);
+      return Promise.reject(this.prepareBroken);
+    }
     this.preparing ??= (async () => {
       try {
         await prepare(this.context);
@@ -276,6 +300,7 @@ export class BrowserPool {
         throw err;
       }
       this.reprepareFailures = 0;
+      this.repreparesSinceSuccess++;
       this.preparedGeneration++;
       this.stats.reprepares++;
     })().finally(() => (this.preparing = undefined));
@@ -427,6 +452,7 @@ export class BrowserPool {
     }
     const ended = { attempts: job.attempts, ms: Date.now() - job.started, busyMs: job.busyMs };
     if (ok) {
+      this.repreparesSinceSuccess = 0;
       job.resolve({ ok: true, value, ...ended });
     } else if (this.closed) {
       job.resolve({ ok: false, error: new PoolClosedError(), ...ended });

@@ -4,6 +4,7 @@ import {
   BrowserPool,
   BrowserUnavailableError,
   PoolClosedError,
+  ReprepareLoopError,
   TaskTimeoutError,
   permanent,
   reprepareFirst,
@@ -206,6 +207,28 @@ describe.runIf(browserSuiteEnabled())('browser pool', () => {
     expect(results.every((r) => !r.ok)).toBe(true);
     for (const r of results) expect(String((r as { error: Error }).error.message)).toMatch(/refused/);
     expect(calls).toBe(3); // the first login, then two failed re-logins: no more
+  });
+
+  it('a session lost again right after every re-login stops after 3 re-logins, not one per task', async () => {
+    let calls = 0;
+    pool = await BrowserPool.open({
+      chromiumPath: CHROMIUM,
+      size: 2,
+      taskTimeoutMs: 10_000,
+      retries: 2,
+      prepareContext: async () => {
+        calls++;
+      },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        pool!.run(async () => {
+          throw reprepareFirst(new Error('sent to the login page'));
+        }),
+      ),
+    );
+    for (const r of results) expect((r as { error: unknown }).error).toBeInstanceOf(ReprepareLoopError);
+    expect(calls).toBe(4);
   });
 
   it('closing fails the queued tasks instead of leaving them hanging', async () => {
