@@ -9,6 +9,10 @@
  * after a crash or Ctrl-C never downloads a finished vehicle twice; `stickers/metrics.json` and
  * the returned report say what happened. The files are then recorded in order_summary.json.
  * Credential values never reach a message, a report or a file.
+ *
+ * A portal that signs the run out (a link landing on its login page) costs one re-login for all
+ * workers and a retry that does not count; a sticker the portal shows inline is fetched with the
+ * session (portal-session.ts). `probeStickerLink` shows what one vehicle's link answers.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -25,8 +29,11 @@ import type { OrderFile } from '../output/order-folder.js';
 import {
   downloadSticker,
   loginToPortal,
-  SessionExpiredError,
+  probeSticker,
+  type Disposition,
   type PortalCredentials,
+  type StickerFile,
+  type StickerProbe,
 } from '../output/portal-session.js';
 import {
   METRICS_FILE,
@@ -67,7 +74,8 @@ export interface StickersOptions {
 
 export interface StickerProgress {
   vin: string;
-  event: 'downloaded' | 'failed' | 'retry' | 'already_downloaded';
+  /** `session_expired`: the portal signed the run out; signed in again, retried without counting. */
+  event: 'downloaded' | 'failed' | 'retry' | 'session_expired' | 'already_downloaded';
   /** Vehicles finished (any way) so far, of `total`. */
   done: number;
   total: number;
@@ -83,6 +91,10 @@ export interface StickerVehicleReport {
   /** Time its attempts took (0 for already downloaded ones). */
   ms: number;
   bytes?: number;
+  /** Downloaded ones: pages of the PDF, and how it came (fetched with the session, or a click's download). */
+  pages?: number;
+  via?: StickerFile['via'];
+  disposition?: Disposition;
   code?: string;
   reason?: string;
 }
@@ -100,7 +112,13 @@ export interface StickersResult {
   cancelled: boolean;
   retries: number;
   watchdogRecoveries: number;
+  /** Sign-ins in all: the first, and one per expired session (`relogins`). */
   logins: number;
+  relogins: number;
+  /** Attempts that landed on the login page (retried without counting). */
+  sessionExpiries: number;
+  /** Stickers the portal served inline or without a disposition (fetched, no download event). */
+  inlineDownloads: number;
   loginMs: number;
   perVehicleMs: { min: number; median: number; p95: number; max: number } | null;
   vehiclesPerHour: number;
@@ -305,6 +323,8 @@ export async function runStickerJob(
   await writer.flush();
 
   let logins = 0;
+  let relogins = 0;
+  let sessionExpiries = 0;
   let loginMs = 0;
   let watchdogRecoveries = 0;
   let retriesDone = 0;
@@ -333,6 +353,9 @@ export async function runStickerJob(
           if (e.kind === 'retry') {
             const { reason } = describe(e.error, secrets);
             progress({ vin: e.key, event: 'retry', attempt: e.attempt, reason });
+          } else if (e.kind === 'reprepare') {
+            const { reason } = describe(e.error, secrets);
+            progress({ vin: e.key, event: 'session_expired', reason });
           }
         },
       });
@@ -348,16 +371,12 @@ export async function runStickerJob(
     try {
       await Promise.all(
         todo.map(async (vin) => {
-          const r: TaskResult<Buffer> = await pool.run(
-            async (page, task) => {
+          // A SessionExpiredError makes the pool sign in again (once for all workers that
+          // noticed) and retry this vehicle without counting the attempt.
+          const r: TaskResult<StickerFile> = await pool.run(
+            (page) => {
               page.setDefaultTimeout(timeoutMs);
-              try {
-                return await downloadSticker(page, portal, vin, timeoutMs);
-              } catch (err) {
-                // Log in again (once for all workers that noticed), then let the retry run.
-                if (err instanceof SessionExpiredError) await task.reprepare();
-                throw err;
-              }
+              return downloadSticker(page, portal, vin, timeoutMs);
             },
             { key: vin },
           );
@@ -366,9 +385,14 @@ export async function runStickerJob(
           report.ms = r.busyMs;
           if (!r.ok && r.error instanceof PoolClosedError) return; // cancelled: stays pending
           if (r.ok) {
-            const file = await writeOrderFile(folder, stickerFilePath(vin), r.value);
-            report.status = 'downloaded';
-            report.bytes = file.bytes;
+            const file = await writeOrderFile(folder, stickerFilePath(vin), r.value.body);
+            Object.assign(report, {
+              status: 'downloaded',
+              bytes: file.bytes,
+              pages: r.value.pages,
+              via: r.value.via,
+              disposition: r.value.disposition,
+            });
             done++;
             await writer.record(vin, {
               status: 'downloaded',
@@ -400,6 +424,8 @@ export async function runStickerJob(
       opts.signal?.removeEventListener('abort', onAbort);
       watchdogRecoveries = pool.stats.watchdogRecoveries;
       retriesDone = pool.stats.retries;
+      relogins = pool.stats.reprepares;
+      sessionExpiries = pool.stats.freeRetries;
       await pool.close();
     }
   }
@@ -410,6 +436,8 @@ export async function runStickerJob(
     .filter((v) => v.status === 'failed')
     .map((v) => ({ vin: v.vin, code: v.code!, reason: v.reason!, attempts: v.attempts }));
   const times = downloaded.map((v) => v.ms).sort((a, b) => a - b);
+  const inlineDownloads = downloaded.filter((v) => v.disposition !== 'attachment').length;
+  const clickDownloads = downloaded.filter((v) => v.via === 'download').length;
   const ms = Date.now() - started;
   const result: StickersResult = {
     orderId: id,
@@ -424,6 +452,9 @@ export async function runStickerJob(
     retries: retriesDone,
     watchdogRecoveries,
     logins,
+    relogins,
+    sessionExpiries,
+    inlineDownloads,
     loginMs,
     perVehicleMs:
       times.length === 0
@@ -461,7 +492,17 @@ export async function runStickerJob(
     retries: retriesDone,
     watchdog_recoveries: watchdogRecoveries,
     logins,
+    relogins,
+    session_expiries: sessionExpiries,
     login_ms: loginMs,
+    // How this run's stickers came: fetched with the session (served as an attachment, or inline /
+    // without a disposition: no download event) or downloaded by clicking a script link.
+    inline_downloads: inlineDownloads,
+    downloads_by: {
+      fetch_attachment: downloaded.length - inlineDownloads - clickDownloads,
+      fetch_inline: inlineDownloads,
+      click_download: clickDownloads,
+    },
     per_vehicle_ms: result.perVehicleMs,
     vehicles_per_hour: result.vehiclesPerHour,
     elapsed_ms: ms,
@@ -476,4 +517,57 @@ export async function runStickerJob(
       files.push({ path: stickerFilePath(vin), sha256: t.sha256, bytes: t.bytes });
   await recordOrderFiles(folder, files);
   return result;
+}
+
+export interface ProbeOptions {
+  portal: string;
+  vin: string;
+  /** For the login and the link (default 60 s). */
+  timeoutMs?: number;
+  variables?: Record<string, string | undefined>;
+}
+
+/**
+ * `stickers --probe VIN`: signs in and reports what one vehicle's sticker link answers (status,
+ * content type, disposition, PDF or not, login page or not), saving nothing: for operators
+ * configuring a new portal.
+ */
+export async function probeStickerLink(
+  ctx: Pick<AppContext, 'config'>,
+  opts: ProbeOptions,
+): Promise<StickerProbe & { portal: string }> {
+  const vin = opts.vin.trim().toUpperCase();
+  if (!/^[A-Z0-9]{1,40}$/.test(vin)) throw new UsageError(`--probe expects a VIN, got "${opts.vin}"`);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const portal = loadPortal(ctx.config.portalsDir, opts.portal);
+  const credentials = credentialsFor(portal, opts.variables);
+  const secrets = [credentials.password, ...(credentials.username.length >= 4 ? [credentials.username] : [])];
+  let pool: BrowserPool | undefined;
+  try {
+    pool = await BrowserPool.open({
+      chromiumPath: ctx.config.chromiumPath,
+      size: 1,
+      taskTimeoutMs: timeoutMs * 3,
+      retries: 0,
+      maxFreeRetries: 0,
+      contextOptions: { acceptDownloads: true },
+      prepareContext: async (context) => {
+        const page = await context.newPage();
+        try {
+          await loginToPortal(page, portal, credentials, timeoutMs);
+        } finally {
+          await page.close().catch(() => {});
+        }
+      },
+    });
+    const r = await pool.run((page) => probeSticker(page, portal, vin, timeoutMs));
+    if (!r.ok) throw r.error;
+    const probe = r.value;
+    if (probe.error) probe.error.message = redact(probe.error.message, secrets);
+    return { portal: portal.name, ...probe, verdict: redact(probe.verdict, secrets) };
+  } catch (err) {
+    throw scrub(err, secrets);
+  } finally {
+    await pool?.close();
+  }
 }

@@ -8,6 +8,11 @@
  * watchdog then recovers the worker: its page is closed (without waiting on a hung renderer) and
  * the next task gets a fresh one, so one stuck page never blocks the others. A browser that dies
  * is relaunched (and its context prepared again, e.g. logged in) a bounded number of times.
+ *
+ * A task that finds the context's preparation gone (a portal session that expired) throws an error
+ * marked with `reprepareFirst`: the pool prepares the context again, once for every worker that
+ * noticed (a worker whose attempt started before the latest preparation just retries), holds new
+ * attempts back while that runs, and retries the task without counting the lost attempt.
  */
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
@@ -41,6 +46,24 @@ export class TaskTimeoutError extends SilverfoxError {
   }
 }
 
+/** Re-preparations in a row, with no task succeeding in between, after which the pool gives up. */
+const REPREPARE_LOOP = 3;
+
+/** Re-preparing keeps being undone before any task succeeds (a login the portal does not keep). */
+export class ReprepareLoopError extends SilverfoxError {
+  constructor(times: number) {
+    super(
+      'session_lost',
+      `signed in again ${times} times in a row and lost the session each time before any task succeeded`,
+      {
+        hints: [
+          'The portal does not keep the login: check login.success_selector and the credentials (try --probe).',
+        ],
+      },
+    );
+  }
+}
+
 /** The pool was closed (the run was cancelled) while the task waited or ran. */
 export class PoolClosedError extends SilverfoxError {
   constructor() {
@@ -51,6 +74,18 @@ export class PoolClosedError extends SilverfoxError {
 /** A task error that must not be retried (the thing does not exist, the input is wrong). */
 export function permanent<E extends Error>(err: E): E & { retryable: false } {
   return Object.assign(err, { retryable: false as const });
+}
+
+/**
+ * A task error meaning "the context must be prepared again (e.g. signed in), then try again": the
+ * attempt does not count against the retries (up to `maxFreeRetries` times per task).
+ */
+export function reprepareFirst<E extends Error>(err: E): E & { reprepare: true } {
+  return Object.assign(err, { reprepare: true as const });
+}
+
+function wantsReprepare(err: unknown): boolean {
+  return Boolean(err && typeof err === 'object' && (err as { reprepare?: unknown }).reprepare === true);
 }
 
 /** Whether another attempt may succeed: everything except errors marked `retryable: false`. */
@@ -84,7 +119,10 @@ export interface TaskContext {
   /** Aborted when the watchdog stops the task or the pool closes. */
   signal: AbortSignal;
   context: BrowserContext;
-  /** Runs `prepareContext` again (once for concurrent callers), e.g. after a session expired. */
+  /**
+   * Runs `prepareContext` again, e.g. after a session expired: once for concurrent callers, and not
+   * at all when it already ran again since this attempt started.
+   */
   reprepare(): Promise<void>;
 }
 
@@ -101,6 +139,8 @@ export type TaskResult<T> =
 /** Something that happened in the pool, for progress and metrics. */
 export type PoolEvent =
   | { kind: 'retry'; key: string; attempt: number; error: unknown }
+  /** The attempt found the preparation gone; it is retried without counting. */
+  | { kind: 'reprepare'; key: string; error: unknown; prepared: boolean }
   | { kind: 'watchdog'; key: string; attempt: number; ms: number }
   | { kind: 'page_crash'; key: string }
   | { kind: 'browser_restart'; restarts: number };
@@ -120,6 +160,10 @@ export interface BrowserPoolOptions {
   closeGraceMs?: number;
   /** Browser relaunches allowed in one run before the pool gives up. */
   maxBrowserRestarts?: number;
+  /** Attempts per task that may end in `reprepareFirst` without counting (default 3). */
+  maxFreeRetries?: number;
+  /** Failed re-preparations in a row before every queued task fails with that error (default 2). */
+  maxReprepareFailures?: number;
   onEvent?: (event: PoolEvent) => void;
 }
 
@@ -127,6 +171,8 @@ interface Job {
   key: string;
   task: Task<unknown>;
   attempts: number;
+  /** Attempts that ended in `reprepareFirst` and were not counted. */
+  freeRetries: number;
   started: number;
   busyMs: number;
   timeoutMs: number;
@@ -148,6 +194,10 @@ export interface PoolStats {
   pageCrashes: number;
   browserRestarts: number;
   pagesOpened: number;
+  /** Times `prepareContext` ran again because a task asked for it (re-logins). */
+  reprepares: number;
+  /** Attempts that found the preparation gone and were retried without counting. */
+  freeRetries: number;
 }
 
 /** One Chromium, one context, `size` worker pages pulling tasks from one queue. */
@@ -157,6 +207,13 @@ export class BrowserPool {
   private generation = 0;
   private restarting?: Promise<void>;
   private preparing?: Promise<void>;
+  /** Bumped by every successful `prepareContext`: tells an attempt whether it ran since it began. */
+  private preparedGeneration = 0;
+  private reprepareFailures = 0;
+  /** Re-preparations since a task last succeeded. */
+  private repreparesSinceSuccess = 0;
+  /** Set when re-preparing failed `maxReprepareFailures` times in a row: every task fails with it. */
+  private prepareBroken?: unknown;
   private readonly queue: Job[] = [];
   private readonly idle: Worker[] = [];
   private readonly running = new Set<{ job: Job; abort: AbortController }>();
@@ -167,6 +224,8 @@ export class BrowserPool {
     pageCrashes: 0,
     browserRestarts: 0,
     pagesOpened: 0,
+    reprepares: 0,
+    freeRetries: 0,
   };
 
   private constructor(private readonly opts: BrowserPoolOptions) {
@@ -188,6 +247,7 @@ export class BrowserPool {
       this.context = context;
       this.generation++;
       if (this.opts.prepareContext) await this.opts.prepareContext(context);
+      this.preparedGeneration++;
     } catch (err) {
       await browser.close().catch(() => {});
       throw err;
@@ -205,7 +265,8 @@ export class BrowserPool {
         key: opts.key ?? `task${this.queue.length}`,
         task: task as Task<unknown>,
         attempts: 0,
-        started: Date.now(),
+        freeRetries: 0,
+        started: 0,
         busyMs: 0,
         timeoutMs: opts.timeoutMs ?? this.opts.taskTimeoutMs,
         resolve,
@@ -224,9 +285,35 @@ export class BrowserPool {
 
   /** Runs `prepareContext` again; concurrent callers share one run. */
   reprepare(): Promise<void> {
-    if (!this.opts.prepareContext) return Promise.resolve();
-    this.preparing ??= this.opts.prepareContext(this.context).finally(() => (this.preparing = undefined));
+    const prepare = this.opts.prepareContext;
+    if (!prepare) return Promise.resolve();
+    if (this.prepareBroken !== undefined) return Promise.reject(this.prepareBroken);
+    if (!this.preparing && this.repreparesSinceSuccess >= REPREPARE_LOOP) {
+      this.prepareBroken = new ReprepareLoopError(this.repreparesSinceSuccess);
+      return Promise.reject(this.prepareBroken);
+    }
+    this.preparing ??= (async () => {
+      try {
+        await prepare(this.context);
+      } catch (err) {
+        if (++this.reprepareFailures >= (this.opts.maxReprepareFailures ?? 2)) this.prepareBroken = err;
+        throw err;
+      }
+      this.reprepareFailures = 0;
+      this.repreparesSinceSuccess++;
+      this.preparedGeneration++;
+      this.stats.reprepares++;
+    })().finally(() => (this.preparing = undefined));
     return this.preparing;
+  }
+
+  /**
+   * Prepares the context again unless that happened since `generation` (then it only waits for a
+   * preparation still running): N workers noticing one expiry cause one re-login.
+   */
+  private reprepareSince(generation: number): Promise<void> {
+    if (this.preparedGeneration !== generation) return this.preparing ?? Promise.resolve();
+    return this.reprepare();
   }
 
   private async pageFor(worker: Worker): Promise<Page> {
@@ -277,10 +364,20 @@ export class BrowserPool {
   }
 
   private async execute(worker: Worker, job: Job): Promise<void> {
+    // A re-login in progress: wait for it rather than meet the login page again.
+    if (this.preparing) await this.preparing.catch(() => {});
+    if (this.prepareBroken !== undefined) {
+      const ms = job.started === 0 ? 0 : Date.now() - job.started;
+      job.resolve({ ok: false, error: this.prepareBroken, attempts: job.attempts, ms, busyMs: job.busyMs });
+      this.idle.push(worker);
+      this.schedule();
+      return;
+    }
+    let generation = this.preparedGeneration;
     job.attempts++;
     // A task's time counts from its first attempt, not from when it was queued.
     const attemptStarted = Date.now();
-    if (job.attempts === 1) job.started = attemptStarted;
+    if (job.started === 0) job.started = attemptStarted;
     const abort = new AbortController();
     const entry = { job, abort };
     this.running.add(entry);
@@ -291,6 +388,9 @@ export class BrowserPool {
     let ok = false;
     try {
       const page = await this.pageFor(worker);
+      // Opening the page took a moment: a re-login may have begun meanwhile.
+      if (this.preparing) await this.preparing.catch(() => {});
+      generation = this.preparedGeneration;
       const aborted = new Promise<never>((_, reject) => {
         abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
       });
@@ -307,7 +407,7 @@ export class BrowserPool {
         attempt: job.attempts,
         signal: abort.signal,
         context: this.context,
-        reprepare: () => this.reprepare(),
+        reprepare: () => this.reprepareSince(generation),
       });
       running.catch(() => {}); // it may settle after the watchdog gave up on it
       value = await Promise.race([running, aborted]);
@@ -329,12 +429,35 @@ export class BrowserPool {
       this.running.delete(entry);
       job.busyMs += Date.now() - attemptStarted;
     }
+    if (!ok && !stoppedByWatchdog && !this.closed && wantsReprepare(error)) {
+      const free = job.freeRetries < (this.opts.maxFreeRetries ?? 3);
+      let prepared = false;
+      try {
+        prepared = this.preparedGeneration === generation && !this.preparing;
+        await this.reprepareSince(generation);
+      } catch (err) {
+        error = err;
+        if (this.prepareBroken !== undefined) this.failAll(err);
+      }
+      if (free && wantsReprepare(error) && !this.closed) {
+        job.attempts--;
+        job.freeRetries++;
+        this.stats.freeRetries++;
+        this.opts.onEvent?.({ kind: 'reprepare', key: job.key, error, prepared });
+        this.queue.unshift(job);
+        this.idle.push(worker);
+        this.schedule();
+        return;
+      }
+    }
     const ended = { attempts: job.attempts, ms: Date.now() - job.started, busyMs: job.busyMs };
     if (ok) {
+      this.repreparesSinceSuccess = 0;
       job.resolve({ ok: true, value, ...ended });
     } else if (this.closed) {
       job.resolve({ ok: false, error: new PoolClosedError(), ...ended });
     } else if (
+      this.prepareBroken === undefined &&
       job.attempts <= this.opts.retries &&
       isRetryable(error) &&
       !(error instanceof BrowserUnavailableError)

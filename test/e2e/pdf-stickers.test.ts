@@ -46,8 +46,13 @@ describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from t
     portal = await startFixturePortal({
       username: USER,
       password: PASSWORD,
-      // Slow enough that the run can be killed halfway; one VIN the portal does not have.
-      behaviour: { slow: Object.fromEntries(vins.map((v) => [v, 1000])), missing: [vins[9]!] },
+      // Slow enough that the run can be killed halfway, even on a loaded machine where the
+      // `status` call made meanwhile takes seconds (stickers now arrive by fetch, without waiting
+      // on a download event, so the tail is made slower); one VIN the portal does not have.
+      behaviour: {
+        slow: Object.fromEntries(vins.map((v, i) => [v, i < 3 ? 1000 : 3000])),
+        missing: [vins[9]!],
+      },
     });
     writeFileSync(path.join(portalsDir, 'fixture.json'), JSON.stringify(fixturePortalConfig(portal.url)));
     env = {
@@ -171,6 +176,97 @@ describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from t
     );
     for (const text of [r.stdout, r.stderr, again.stderr, ...logs, ...stickerFiles])
       expect(text).not.toContain(PASSWORD);
+  });
+
+  it('a portal that signs the run out and serves stickers inline: every sticker with no retries, one login per expiry; --probe tells inline from attachment', async () => {
+    // A second portal as real ones behave: a session ends after 3 documents (the link then lands
+    // on the login page), some stickers are shown inline or without a disposition, one link works
+    // only through the page's script.
+    const signout = await startFixturePortal({
+      username: USER,
+      password: PASSWORD,
+      behaviour: {
+        sessionDocuments: 3,
+        disposition: { [vins[0]!]: 'inline', [vins[1]!]: 'none', [vins[2]!]: 'inline', [vins[3]!]: 'inline' },
+        scriptLink: [vins[3]!, vins[4]!],
+        missing: [vins[9]!],
+      },
+    });
+    try {
+      writeFileSync(
+        path.join(env.SILVERFOX_PORTALS_DIR!, 'signout.json'),
+        JSON.stringify({ ...fixturePortalConfig(signout.url), name: 'signout' }),
+      );
+      const r = await runCli(
+        ['stickers', String(orderId), '--portal', 'signout', '--force', '--workers', '3', '--retries', '0'],
+        { env, timeoutMs: 120_000 },
+      );
+      expect(r.code).toBe(3); // only the VIN the portal has no sticker for
+      expect(r.stdout).toContain('9 downloaded, 0 already downloaded, 1 failed of 10');
+      expect(r.stdout).toMatch(
+        /\d+ re-login\(s\) after \d+ expired-session attempt\(s\) \(not counted as retries\); 4 sticker\(s\) served inline/,
+      );
+      expect(r.stderr).toContain('signed in again, retrying (not counted)');
+      expect(signout.stats.expiries).toBeGreaterThanOrEqual(2);
+      expect(signout.stats.logins).toBeLessThanOrEqual(signout.stats.expiries + 1);
+      const metrics = JSON.parse(readFileSync(path.join(folder, 'stickers/metrics.json'), 'utf8'));
+      expect(metrics).toMatchObject({
+        counts: { downloaded: 9, failed: 1 },
+        retries: 0,
+        watchdog_recoveries: 0,
+        logins: signout.stats.logins,
+        relogins: signout.stats.logins - 1,
+        inline_downloads: 4,
+        downloads_by: { fetch_attachment: 4, fetch_inline: 4, click_download: 1 },
+      });
+      for (const vin of vins.slice(0, 9)) {
+        const pdf = readFileSync(path.join(folder, 'stickers', `${vin}.pdf`));
+        expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      }
+
+      // --probe: what the link answers, nothing saved.
+      const inline = await runCli(['stickers', '--portal', 'signout', '--probe', vins[0]!, '--json'], {
+        env,
+      });
+      expect(inline.code).toBe(0);
+      expect(JSON.parse(inline.stdout)).toMatchObject({
+        vin: vins[0],
+        mode: 'link',
+        answer: {
+          status: 200,
+          contentType: 'application/pdf',
+          disposition: 'inline',
+          pdfPages: 1,
+          login: false,
+        },
+        verdict: expect.stringContaining('inline portal'),
+      });
+      const attachment = await runCli(['stickers', '--portal', 'signout', '--probe', vins[5]!], { env });
+      expect(attachment.code).toBe(0);
+      expect(attachment.stdout).toMatch(/disposition: +attachment; filename="\w+\.pdf" \(attachment\)/);
+      expect(attachment.stdout).toMatch(/pdf: +yes, 1 page\(s\)/);
+      expect(attachment.stdout).toContain('attachment portal');
+      const scripted = await runCli(['stickers', '--portal', 'signout', '--probe', vins[4]!, '--json'], {
+        env,
+      });
+      expect(JSON.parse(scripted.stdout)).toMatchObject({
+        vehiclePage: { needsScript: true },
+        click: 'download',
+      });
+      const none = await runCli(['stickers', '--portal', 'signout', '--probe', vins[9]!], { env });
+      expect(none.code).toBe(1);
+      expect(none.stdout).toContain('No window sticker on file');
+      const both = await runCli(['stickers', String(orderId), '--portal', 'signout', '--probe', vins[0]!], {
+        env,
+      });
+      expect(both.code).toBe(2);
+      const neither = await runCli(['stickers', '--portal', 'signout'], { env });
+      expect(neither.code).toBe(2);
+      for (const out of [r, inline, attachment, none])
+        expect(out.stdout + out.stderr).not.toContain(PASSWORD);
+    } finally {
+      await signout.close();
+    }
   });
 
   it('a refused login exits 1 naming the variables, never the password', async () => {

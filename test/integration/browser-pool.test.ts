@@ -4,8 +4,10 @@ import {
   BrowserPool,
   BrowserUnavailableError,
   PoolClosedError,
+  ReprepareLoopError,
   TaskTimeoutError,
   permanent,
+  reprepareFirst,
   type PoolEvent,
 } from '../../src/output/browser-pool.js';
 import { browserSuiteEnabled, CHROMIUM } from '../helpers/browser.js';
@@ -128,6 +130,105 @@ describe.runIf(browserSuiteEnabled())('browser pool', () => {
     expect(pool.stats.browserRestarts).toBe(1);
     expect(prepared).toBe(2);
     expect(events.map((e) => e.kind)).toEqual(['browser_restart', 'retry']);
+  });
+
+  it('a task that finds the session gone: one re-preparation for all workers, tasks wait for it, the lost attempt does not count', async () => {
+    let prepared = 0;
+    let preparing = false;
+    const startedWhilePreparing: string[] = [];
+    const events: PoolEvent[] = [];
+    pool = await BrowserPool.open({
+      chromiumPath: CHROMIUM,
+      size: 3,
+      taskTimeoutMs: 10_000,
+      retries: 0,
+      prepareContext: async () => {
+        preparing = true;
+        await new Promise((r) => setTimeout(r, 400)); // a login takes a while
+        prepared++;
+        preparing = false;
+      },
+      onEvent: (e) => events.push(e),
+    });
+    // Every worker gets its page first, so the three tasks below start together.
+    await Promise.all([1, 2, 3].map(() => pool!.run(() => new Promise((r) => setTimeout(r, 300)))));
+    // The "session" ends: every task that started under the first login finds it gone, but at
+    // different times: "early" at once, "late" only after the new login is done.
+    const expiredAt = prepared;
+    const task =
+      (key: string, delayMs: number) =>
+      async (_page: unknown, { attempt }: { attempt: number }) => {
+        if (preparing) startedWhilePreparing.push(key);
+        const session = prepared; // the "cookie" this attempt's request carries
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (session === expiredAt) throw reprepareFirst(new Error(`${key}: sent to the login page`));
+        return `${key}:${attempt}`;
+      };
+    const early = pool.run(task('early', 0), { key: 'early' });
+    const late = pool.run(task('late', 1200), { key: 'late' });
+    const mid = pool.run(task('mid', 100), { key: 'mid' });
+    await new Promise((r) => setTimeout(r, 150));
+    const queued = pool.run(task('queued', 0), { key: 'queued' }); // arrives during the re-login
+    const results = await Promise.all([early, late, mid, queued]);
+    expect(results.map((r) => (r.ok ? r.value : r.error))).toEqual([
+      'early:1',
+      'late:1',
+      'mid:1',
+      'queued:1',
+    ]);
+    expect(results.map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
+    expect(prepared).toBe(2); // the first login and ONE re-login
+    expect(pool.stats.reprepares).toBe(1);
+    expect(pool.stats.freeRetries).toBe(3);
+    expect(pool.stats.retries).toBe(0);
+    expect(startedWhilePreparing).toEqual([]);
+    expect(events.filter((e) => e.kind === 'reprepare').map((e) => e.key)).toEqual(['early', 'mid', 'late']);
+  });
+
+  it('a re-login that keeps failing fails the waiting tasks with its error instead of hammering the login', async () => {
+    let calls = 0;
+    pool = await BrowserPool.open({
+      chromiumPath: CHROMIUM,
+      size: 2,
+      taskTimeoutMs: 10_000,
+      retries: 2,
+      prepareContext: async () => {
+        calls++;
+        if (calls > 1) throw new Error('the portal refused the user name or password');
+      },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        pool!.run(async () => {
+          throw reprepareFirst(new Error(`task ${i}: sent to the login page`));
+        }),
+      ),
+    );
+    expect(results.every((r) => !r.ok)).toBe(true);
+    for (const r of results) expect(String((r as { error: Error }).error.message)).toMatch(/refused/);
+    expect(calls).toBe(3); // the first login, then two failed re-logins: no more
+  });
+
+  it('a session lost again right after every re-login stops after 3 re-logins, not one per task', async () => {
+    let calls = 0;
+    pool = await BrowserPool.open({
+      chromiumPath: CHROMIUM,
+      size: 2,
+      taskTimeoutMs: 10_000,
+      retries: 2,
+      prepareContext: async () => {
+        calls++;
+      },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        pool!.run(async () => {
+          throw reprepareFirst(new Error('sent to the login page'));
+        }),
+      ),
+    );
+    for (const r of results) expect((r as { error: unknown }).error).toBeInstanceOf(ReprepareLoopError);
+    expect(calls).toBe(4);
   });
 
   it('closing fails the queued tasks instead of leaving them hanging', async () => {

@@ -1,8 +1,9 @@
 // Browser suite: window-sticker downloads from the fixture portal on 127.0.0.1 for a real order
 // (the real Craigslist sample, ordered through LIST).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Papa from 'papaparse';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { importFiles } from '../../src/app/import.js';
@@ -234,6 +235,128 @@ describe.runIf(browserSuiteEnabled()).each(DATABASE_KINDS)('window stickers on %
     expect(r.failed.map((f) => [f.vin, f.code])).toEqual([[missing, 'not_found']]);
     expect(r.logins).toBe(2);
     expect(portal.stats.logins).toBe(2);
+  });
+
+  it('a portal that signs the run out every 3 documents and serves stickers inline: with 4 workers and no retries every sticker arrives, one login per expiry', async () => {
+    const [inline, noDisposition, scripted, scriptedInline] = vins as [string, string, string, string];
+    portal = await startFixturePortal({
+      username: USER,
+      password: PASSWORD,
+      behaviour: {
+        sessionDocuments: 3,
+        disposition: { [inline]: 'inline', [noDisposition]: 'none', [scriptedInline]: 'inline' },
+        scriptLink: [scripted, scriptedInline],
+        missing: [missing],
+      },
+    });
+    const events: StickerProgress[] = [];
+    const started = Date.now();
+    const r = await downloadStickers(withPortal(portal.url), {
+      orderId,
+      portal: 'fixture',
+      force: true,
+      workers: 4,
+      // No retries: an expired session or an inline PDF must cost no counted attempt.
+      retries: 0,
+      timeoutMs: 30_000,
+      variables: VARIABLES,
+      onProgress: (p) => events.push(p),
+    });
+    expect(r.failed.map((f) => [f.vin, f.code])).toEqual([[missing, 'not_found']]);
+    expect(r.downloaded).toBe(7);
+    // Nothing waited for a download that never came (each would cost the 30 s timeout).
+    expect(r.watchdogRecoveries).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    for (const v of r.vehicles.filter((x) => x.vin !== missing)) expect(v.attempts).toBe(1);
+    // The portal ended sessions, the run signed in again, at most once per ended session.
+    expect(portal.stats.expiries).toBeGreaterThanOrEqual(2);
+    expect(portal.stats.logins).toBeLessThanOrEqual(portal.stats.expiries + 1);
+    expect(r.logins).toBe(portal.stats.logins);
+    expect(r.relogins).toBe(portal.stats.logins - 1);
+    expect(r.relogins).toBeGreaterThanOrEqual(1);
+    expect(r.sessionExpiries).toBeGreaterThanOrEqual(r.relogins);
+    expect(events.filter((e) => e.event === 'session_expired').length).toBe(r.sessionExpiries);
+    expect(events.filter((e) => e.event === 'retry')).toEqual([]);
+    // How each came: inline ones fetched, the script link clicked (a download event).
+    const by = Object.fromEntries(r.vehicles.map((v) => [v.vin, [v.via, v.disposition]]));
+    expect(by[inline]).toEqual(['fetch', 'inline']);
+    expect(by[noDisposition]).toEqual(['fetch', 'none']);
+    expect(by[scriptedInline]).toEqual(['fetch', 'inline']);
+    expect(by[scripted]).toEqual(['download', 'attachment']);
+    expect(r.inlineDownloads).toBe(3);
+    for (const vin of vins.filter((v) => v !== missing)) {
+      const pdf = await PDFDocument.load(readFileSync(path.join(r.folder, 'stickers', `${vin}.pdf`)));
+      expect(pdf.getPageCount()).toBe(1);
+    }
+    const metrics = JSON.parse(readFileSync(r.metricsFile, 'utf8'));
+    expect(metrics).toMatchObject({
+      logins: portal.stats.logins,
+      relogins: r.relogins,
+      session_expiries: r.sessionExpiries,
+      inline_downloads: 3,
+      downloads_by: { fetch_attachment: 3, fetch_inline: 3, click_download: 1 },
+      retries: 0,
+    });
+  });
+
+  it('a portal that shows its login form in place, and an HTML page under the .pdf name: the page title is the reason of a failed attempt', async () => {
+    const [flaky] = vins.slice(5) as [string];
+    portal = await startFixturePortal({
+      username: USER,
+      password: PASSWORD,
+      behaviour: { loginInPlace: true, sessionDocuments: 4, htmlFirst: { [flaky]: 1 }, missing: [missing] },
+    });
+    const events: StickerProgress[] = [];
+    const r = await downloadStickers(withPortal(portal.url), {
+      orderId,
+      portal: 'fixture',
+      force: true,
+      workers: 3,
+      retries: 1,
+      timeoutMs: 30_000,
+      variables: VARIABLES,
+      onProgress: (p) => events.push(p),
+    });
+    expect(r.downloaded).toBe(7);
+    expect(portal.stats.htmlErrors).toBe(1);
+    const retry = events.filter((e) => e.event === 'retry');
+    expect(retry).toMatchObject([
+      {
+        vin: flaky,
+        attempt: 1,
+        reason: `the window sticker of ${flaky} is an HTML page ("Service temporarily unavailable"), not a PDF`,
+      },
+    ]);
+    expect(r.vehicles.find((v) => v.vin === flaky)).toMatchObject({ status: 'downloaded', attempts: 2 });
+    expect(portal.stats.expiries).toBeGreaterThanOrEqual(1);
+    expect(portal.stats.logins).toBeLessThanOrEqual(portal.stats.expiries + 1);
+    expect(r.relogins).toBeGreaterThanOrEqual(1);
+    const pdf = readFileSync(path.join(r.folder, 'stickers', `${flaky}.pdf`));
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('with retries 0, an HTML page under the .pdf name fails the vehicle (never saved as its sticker)', async () => {
+    const [broken] = vins.slice(6) as [string];
+    portal = await startFixturePortal({
+      username: USER,
+      password: PASSWORD,
+      behaviour: { htmlFirst: { [broken]: 5 }, missing: [missing] },
+    });
+    const r = await downloadStickers(withPortal(portal.url, 'direct'), {
+      orderId,
+      portal: 'fixture',
+      force: true,
+      workers: 2,
+      retries: 0,
+      variables: VARIABLES,
+    });
+    expect(r.failed.find((f) => f.vin === broken)).toEqual({
+      vin: broken,
+      code: 'not_a_pdf',
+      reason: expect.stringContaining('"Service temporarily unavailable"'),
+      attempts: 1,
+    });
+    expect(existsSync(path.join(r.folder, 'stickers', `${broken}.pdf`))).toBe(false);
   });
 
   it('a refused login, missing credentials, an unknown or broken portal are clear errors without the secret', async () => {

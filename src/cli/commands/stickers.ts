@@ -1,4 +1,5 @@
 import type { StickersResult } from '../../app/stickers.js';
+import type { StickerProbe } from '../../output/portal-session.js';
 import { parseDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
@@ -29,6 +30,11 @@ function printReport(pres: Presentation, r: StickersResult): void {
     `order #${r.orderId}, portal ${r.portal}: ${r.downloaded} downloaded, ${r.alreadyDownloaded} already downloaded, ` +
       `${r.failed.length} failed${r.pending ? `, ${r.pending} not done` : ''} of ${r.total}`,
   );
+  if (r.relogins > 0 || r.inlineDownloads > 0)
+    pres.out(
+      `  ${r.relogins} re-login(s) after ${r.sessionExpiries} expired-session attempt(s) (not counted as retries); ` +
+        `${r.inlineDownloads} sticker(s) served inline`,
+    );
   pres.out(
     `  ${r.retries} retries, ${r.watchdogRecoveries} stuck page(s) replaced, ${r.logins} login(s); ` +
       (t ? `per vehicle ${seconds(t.median)} median, ${seconds(t.p95)} p95, ${seconds(t.max)} max; ` : '') +
@@ -37,12 +43,62 @@ function printReport(pres: Presentation, r: StickersResult): void {
   pres.out(`  ${r.folder}/stickers/ (tracking.json, metrics.json)`);
 }
 
+function printProbe(pres: Presentation, p: StickerProbe & { portal: string }): void {
+  const rows: [string, string][] = [
+    ['portal', `${p.portal} (${p.mode} mode)`],
+    ['vin', p.vin],
+  ];
+  if (p.vehiclePage) {
+    rows.push(['vehicle page', `${p.vehiclePage.url} (HTTP ${p.vehiclePage.status})`]);
+    rows.push(['sticker link', p.vehiclePage.href ?? '(no address: needs the page script, clicked)']);
+  }
+  if (p.click) rows.push(['click', p.click]);
+  const a = p.answer;
+  if (a) {
+    rows.push(['answered', `HTTP ${a.status} from ${a.finalUrl}`]);
+    rows.push(['content-type', a.contentType || '(none)']);
+    rows.push([
+      'disposition',
+      a.contentDisposition ? `${a.contentDisposition} (${a.disposition})` : '(none)',
+    ]);
+    rows.push(['bytes', String(a.bytes)]);
+    rows.push(['pdf', a.pdfPages !== null ? `yes, ${a.pdfPages} page(s)` : `no: ${a.problem}`]);
+    rows.push(['login page', a.login ? 'yes' : 'no']);
+    if (a.title) rows.push(['page title', a.title]);
+  }
+  if (p.error) rows.push(['error', `${p.error.code}: ${p.error.message}`]);
+  rows.push(['verdict', p.verdict]);
+  for (const [k, v] of rows) pres.out(`${`${k}:`.padEnd(14)}${v}`);
+}
+
+/** `silverfox stickers --portal NAME --probe VIN`. */
+async function probe(env: Parameters<Action>[0], opts: Parameters<Action>[2], timeoutMs: number) {
+  const { pres } = env;
+  const { probeStickerLink } = await import('../../app/stickers.js');
+  const p = await probeStickerLink(
+    { config: env.config },
+    { portal: String(opts.portal), vin: String(opts.probe), timeoutMs },
+  );
+  if (pres.json) pres.outJson(p);
+  else printProbe(pres, p);
+  const pdf = p.click === 'download' || (p.answer?.pdfPages != null && !p.answer.login && !p.error);
+  return pdf ? ExitCode.ok : ExitCode.error;
+}
+
 /** `silverfox stickers ORDER --portal NAME`. */
 export const stickers: Action = async (env, [order], opts) => {
   const { pres } = env;
   const timeoutMs = parseDuration(String(opts.timeout));
   if (timeoutMs === undefined)
     throw new UsageError(`--timeout expects a duration such as 90s or 3m, got "${String(opts.timeout)}"`);
+  if (opts.probe !== undefined) {
+    if (order !== undefined) throw new UsageError('--probe looks at one VIN: give no order with it');
+    return probe(env, opts, Math.min(timeoutMs, 60_000));
+  }
+  if (order === undefined)
+    throw new UsageError('stickers needs an order id (or --probe VIN)', [
+      'silverfox stickers 42 --portal example-portal',
+    ]);
   const workers = whole('--workers', opts.workers, 1);
   const retries = whole('--retries', opts.retries, 0);
   const { findStickerJob, runStickerJob } = await import('../../app/stickers.js');
@@ -72,6 +128,8 @@ export const stickers: Action = async (env, [order], opts) => {
         else if (p.event === 'failed') pres.info(`${at} failed after ${p.attempt} attempt(s): ${p.reason}`);
         else if (p.event === 'retry')
           pres.info(`${p.vin} attempt ${p.attempt} failed, retrying: ${p.reason}`);
+        else if (p.event === 'session_expired')
+          pres.info(`${p.vin}: ${p.reason}; signed in again, retrying (not counted)`);
         else pres.debug(`${at} already downloaded`);
       },
     });
