@@ -15,7 +15,6 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { nameKey, slugify } from '../core/dealership.js';
@@ -26,6 +25,7 @@ import { schemaStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { selectDealershipStatus, selectNow } from '../db/status.js';
 import { SilverfoxError } from '../errors.js';
+import { OWNER_SUFFIX, ownerState, STAGING_DIR, type Owner } from '../output/order-folder.js';
 import { readRegistry, type RegistryFile } from './registry.js';
 import { inspectRunLock, type RunLockHolder } from './run-lock.js';
 
@@ -176,19 +176,12 @@ function folderChecks(config: Readonly<Config>): DoctorCheck[] {
   return out;
 }
 
-/** The owner file the order writer keeps beside a staged folder (src/output/order-folder.ts). */
-const OWNER_SUFFIX = '.owner.json';
-
-function ownerAlive(file: string, now: Date): boolean {
+/** Whether the writer of a staged order is still at it (owner file beside the folder). */
+function ownerAlive(file: string): boolean {
   try {
-    const o = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number; host?: string; started_at?: string };
-    if (!o.started_at || now.getTime() - Date.parse(o.started_at) > 24 * STAGING_STALE_MS) return false;
-    if (o.host && o.host !== os.hostname()) return true; // cannot be checked from here
-    if (!Number.isInteger(o.pid)) return false;
-    process.kill(o.pid!, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return ownerState(JSON.parse(readFileSync(file, 'utf8')) as Partial<Owner>) !== 'dead';
+  } catch {
+    return false;
   }
 }
 
@@ -197,7 +190,7 @@ function stagingCheck(
   runInProgress: RunLockHolder | undefined,
   now: Date,
 ): DoctorCheck {
-  const dir = path.join(config.ordersDir, '.staging');
+  const dir = path.join(config.ordersDir, STAGING_DIR);
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -209,7 +202,7 @@ function stagingCheck(
     ...new Set(entries.map((e) => (e.endsWith(OWNER_SUFFIX) ? e.slice(0, -OWNER_SUFFIX.length) : e))),
   ];
   const leftovers = names.filter((n) => {
-    if (ownerAlive(path.join(dir, n + OWNER_SUFFIX), now)) return false;
+    if (ownerAlive(path.join(dir, n + OWNER_SUFFIX))) return false;
     if (!runInProgress) return true;
     try {
       const p = existsSync(path.join(dir, n)) ? path.join(dir, n) : path.join(dir, n + OWNER_SUFFIX);

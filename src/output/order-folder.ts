@@ -41,10 +41,12 @@ import { countByCondition, formatBillingCsv } from './billing.js';
 import { formatCsv } from './csv.js';
 import { fsyncDirSync, sha256Hex, writeFileDurable } from './durable-fs.js';
 import { generateQrCodes } from './qr-pool.js';
+import { currentProcessIdentity, processState, type ProcessIdentity } from './process-identity.js';
 
 /** The hidden folder inside ordersDir where orders are staged before the rename. */
 export const STAGING_DIR = '.staging';
-const OWNER_SUFFIX = '.owner.json';
+/** Beside each staged folder: `<folder>.owner.json`, its writer (see `Owner`). */
+export const OWNER_SUFFIX = '.owner.json';
 const STALE_OWNER_MS = 24 * 3600_000;
 
 export interface StageOrderInput {
@@ -135,9 +137,8 @@ export interface StagedOrder {
   summary: OrderSummary;
 }
 
-interface Owner {
-  pid: number;
-  host: string;
+/** The owner file of a staged folder: the writer's identity (pid, start time, boot id), its order. */
+export interface Owner extends ProcessIdentity {
   order_id: number;
   started_at: string;
 }
@@ -366,8 +367,7 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
       if (errnoOf(err) !== 'EEXIST') throw err;
     });
     const owner: Owner = {
-      pid: process.pid,
-      host: os.hostname(),
+      ...currentProcessIdentity(),
       order_id: input.orderId,
       started_at: new Date().toISOString(),
     };
@@ -506,12 +506,26 @@ async function summaryId(dir: string): Promise<number | null> {
   return (await readSummary(dir))?.id ?? null;
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether the writer named by an owner file may still be working on its folder: `alive` (this
+ * host, that very process: pid, and where recorded start time and boot id, agree), `other_host`
+ * (cannot be checked from here), or `dead`. No order takes a day to stage: an older owner counts
+ * as dead whatever its pid (it is the only guard for an owner written without /proc).
+ */
+export function ownerState(
+  o: Partial<Owner> | null | undefined,
+  now = Date.now(),
+): 'alive' | 'dead' | 'other_host' {
+  if (!o || !(now - Date.parse(o.started_at ?? '') < STALE_OWNER_MS)) return 'dead';
+  return processState(o);
+}
+
+/** Reads the owner file of a staged folder (null when missing or unreadable). */
+export async function readOwner(file: string): Promise<Owner | null> {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoOf(err) === 'EPERM'; // exists, belongs to another user
+    return JSON.parse(await readFile(file, 'utf8')) as Owner;
+  } catch {
+    return null;
   }
 }
 
@@ -532,7 +546,8 @@ export interface RecoveryResult {
  */
 export async function recoverStagedOrders(
   ordersDir: string,
-  isCommitted: (orderId: number) => Promise<boolean>,
+  /** true / false; null when the database cannot tell now (the folder then stays staged). */
+  isCommitted: (orderId: number) => Promise<boolean | null>,
 ): Promise<RecoveryResult> {
   const result: RecoveryResult = { published: [], discarded: [], skipped: [] };
   const root = path.resolve(ordersDir);
@@ -547,18 +562,9 @@ export async function recoverStagedOrders(
   const owners = new Map<string, Owner | null>();
   for (const e of entries) {
     if (!e.isFile() || !e.name.endsWith(OWNER_SUFFIX)) continue;
-    const folder = e.name.slice(0, -OWNER_SUFFIX.length);
-    try {
-      owners.set(folder, JSON.parse(await readFile(path.join(stagingRoot, e.name), 'utf8')) as Owner);
-    } catch {
-      owners.set(folder, null);
-    }
+    owners.set(e.name.slice(0, -OWNER_SUFFIX.length), await readOwner(path.join(stagingRoot, e.name)));
   }
-  // No order takes a day to stage: an older owner is a crash whose pid may have been reused.
-  const live = (o: Owner | null | undefined) =>
-    !!o &&
-    Date.now() - Date.parse(o.started_at) < STALE_OWNER_MS &&
-    (o.host !== os.hostname() || (Number.isInteger(o.pid) && processAlive(o.pid)));
+  const live = (o: Owner | null | undefined) => ownerState(o) !== 'dead';
   const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
   try {
     for (const folder of dirs) {
@@ -577,6 +583,13 @@ export async function recoverStagedOrders(
       const summary = await readSummary(dir);
       const id = summary?.id ?? owner?.order_id ?? null;
       const committed = id !== null && (await isCommitted(id));
+      if (committed === null) {
+        result.skipped.push({
+          folder: dir,
+          reason: `whether order ${id} committed cannot be asked now (database unreachable or its transaction still open); the next run decides`,
+        });
+        continue;
+      }
       if (committed && !summary) {
         result.skipped.push({
           folder: dir,
