@@ -12,9 +12,11 @@
  *
  * Folder names: `<slug>_<cao|list>_<YYYYMMDD-HHMMSS>` (local time), `_2`, `_3`... when that name
  * is taken (two orders of one dealership in one second). A name is reserved by creating
- * `.staging/<folder>.owner.json` exclusively (pid, host, order id); it goes away after publish or
- * discard, and tells recovery to leave alone a folder whose process is still running (an owner
- * older than a day counts as crashed: its pid may belong to another process by now).
+ * `.staging/<folder>.owner.json` exclusively (pid, process start time, boot id, host, order id;
+ * see process-identity.ts); it goes away after publish or discard, and tells recovery to leave
+ * alone a folder whose writer is still running. A pid alone would not do: in a container the
+ * next run may get the dead writer's pid. An owner older than a day counts as crashed anyway.
+ * Recovery asks `isCommitted` for the others; null (cannot tell yet) leaves the folder staged.
  * Every name comes from the dealership slug (core `slugify`) and is checked to resolve inside
  * ordersDir, so no dealership name can write elsewhere.
  */
