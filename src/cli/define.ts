@@ -27,6 +27,7 @@ export const RUN_LOCKED_COMMANDS: ReadonlySet<string> = new Set([
   'list',
   'demo',
   'orders void',
+  'orders repair',
   'orders archive',
   'vinlog import',
   'db prune',

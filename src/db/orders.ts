@@ -302,3 +302,42 @@ export async function markOrderVoided(
   );
   return rowCount > 0;
 }
+
+/** Something done to an order after it was written (sql/007_order_events.sql). */
+export interface OrderEvent {
+  event: 'folder_repaired';
+  detail: Record<string, unknown>;
+  at: Date;
+}
+
+/** Records an event in the order's history. */
+export async function insertOrderEvent(
+  tx: Queryable,
+  orderId: number,
+  e: { event: OrderEvent['event']; detail: Record<string, unknown>; at: Date },
+): Promise<void> {
+  await tx.query('INSERT INTO order_events (order_id, event, detail, at) VALUES ($1, $2, $3::jsonb, $4)', [
+    orderId,
+    e.event,
+    JSON.stringify(e.detail),
+    e.at.toISOString(),
+  ]);
+}
+
+/** An order's history, oldest first. */
+export async function selectOrderEvents(db: Queryable, orderId: number): Promise<OrderEvent[]> {
+  const { rows } = await db.query<{ event: OrderEvent['event']; detail: unknown; at: Date | string }>(
+    'SELECT event, detail, at FROM order_events WHERE order_id = $1 ORDER BY id',
+    [orderId],
+  );
+  return rows.map((r) => ({
+    event: r.event,
+    detail: (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as Record<string, unknown>,
+    at: new Date(r.at),
+  }));
+}
+
+/** Replaces the recorded order_summary.json of an order (its folder was rebuilt). */
+export async function updateOrderSummary(tx: Queryable, orderId: number, summary: unknown): Promise<void> {
+  await tx.query('UPDATE orders SET summary = $2::jsonb WHERE id = $1', [orderId, JSON.stringify(summary)]);
+}

@@ -69,6 +69,8 @@ export interface StageOrderInput {
   duplicates?: string[];
   /** Merged into order_summary.json (e.g. the filters applied); may not reuse a summary field. */
   extra?: Record<string, unknown>;
+  /** Exactly this folder name instead of a fresh one (`orders repair` rebuilds a recorded folder). */
+  folderName?: string;
 }
 
 export interface StageOrderOptions {
@@ -235,6 +237,11 @@ const SAFE_VIN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 function validateInput(input: StageOrderInput): string {
   const slug = slugify(input.dealership.slug);
   if (!slug) throw new InputError(`dealership "${input.dealership.name}" has an empty slug`);
+  if (
+    input.folderName !== undefined &&
+    (path.basename(input.folderName) !== input.folderName || /^\.|^$/.test(input.folderName))
+  )
+    throw new InputError(`"${input.folderName}" is not an order folder name`);
   if (!Number.isSafeInteger(input.orderId) || input.orderId <= 0)
     throw new InputError(`order id ${input.orderId} is not a positive integer`);
   const bad: string[] = [];
@@ -264,8 +271,14 @@ async function reserveFolderName(
   stagingRoot: string,
   base: string,
   owner: Owner,
+  exact = false,
 ): Promise<{ folderName: string; ownerFile: string }> {
+  const taken = () =>
+    new OutputError(`cannot rebuild the order folder ${base}: that name is taken in ${ordersDir}`, {
+      hints: ['Move the folder (or its staged copy in .staging) away, then run the command again.'],
+    });
   for (let n = 1; n <= 1000; n++) {
+    if (exact && n > 1) throw taken();
     const folderName = n === 1 ? base : `${base}_${n}`;
     const ownerFile = path.join(stagingRoot, folderName + OWNER_SUFFIX);
     try {
@@ -282,6 +295,7 @@ async function reserveFolderName(
     // free in .staging but present in ordersDir was published: take the next one.
     if (await exists(path.join(ordersDir, folderName))) {
       await unlink(ownerFile);
+      if (exact) throw taken();
       continue;
     }
     return { folderName, ownerFile };
@@ -373,8 +387,8 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
       order_id: input.orderId,
       started_at: new Date().toISOString(),
     };
-    const base = orderFolderName(slug, input.orderType, input.createdAt);
-    const reserved = await reserveFolderName(ordersDir, stagingRoot, base, owner);
+    const base = input.folderName ?? orderFolderName(slug, input.orderType, input.createdAt);
+    const reserved = await reserveFolderName(ordersDir, stagingRoot, base, owner, !!input.folderName);
     ownerFile = reserved.ownerFile;
     const folderName = reserved.folderName;
     const dir = path.join(stagingRoot, folderName);

@@ -63,7 +63,17 @@ export const show: Action = async (env, [id]) => {
     ]),
   );
   pres.out();
+  for (const e of d.events)
+    pres.out(
+      `  history:   ${formatTime(e.at.toISOString())} ${e.event === 'folder_repaired' ? `folder rebuilt from the database (${String(e.detail.files)} files)` : e.event}`,
+    );
   const v = d.verification;
+  if (d.folderMissing) {
+    pres.error(`order #${o.id} is complete but its folder is missing: ${o.folder}`, [
+      `Rebuild it from the database: silverfox orders repair ${o.id}`,
+    ]);
+    return ExitCode.error;
+  }
   if (v.error !== undefined) {
     pres.error(`the order folder cannot be checked: ${v.error}`);
     return ExitCode.error;
@@ -132,4 +142,17 @@ export const voidCommand: Action = async (env, [id], opts) => {
       );
     return ExitCode.ok;
   });
+};
+
+/** `silverfox orders repair ID`: rebuilds a complete order's missing folder from the database. */
+export const repair: Action = async (env, [id]) => {
+  const { pres } = env;
+  const { repairOrder } = await loadApp();
+  const r = await withApp(env, (ctx) => repairOrder(ctx, id!));
+  env.note({ dealerships: [r.order.dealershipName], counts: { repaired: 1, files: r.files } });
+  if (pres.json) return pres.outJson(r);
+  pres.out(
+    `rebuilt the folder of order #${r.order.id} (${r.order.dealershipName}) from the database: ${r.vehicles} vehicles, ${r.files} files, checksums recorded anew: ${r.folder}`,
+  );
+  return ExitCode.ok;
 };
