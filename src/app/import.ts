@@ -54,6 +54,7 @@ import {
   importCommitted,
   insertImport,
   insertLoadingSnapshot,
+  lockImportId,
   lockImports,
   rawCopyLine,
   RAW_FIELDS,
@@ -314,6 +315,7 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
         files: inputs.map((i) => ({ file: i.label })),
         contentHash: null,
       });
+      await lockImportId(tx, importId);
       if (!dryRun) {
         finalDir = path.join(logRoot, `${stamp(ctx.now())}-import-${importId}`);
         tmpDir = `${finalDir}.tmp`;

@@ -15,13 +15,24 @@ export async function lockImports(db: Queryable): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
 }
 
+/** First key of the per-import advisory lock; the second is the import id (modulo int4). */
+const IMPORT_ID_LOCK_CLASS = 7307;
+
+/** Held by the transaction of import `id` from its insert until it ends (see `importCommitted`). */
+export async function lockImportId(tx: Queryable, id: number): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)', [
+    IMPORT_ID_LOCK_CLASS,
+    id,
+  ]);
+}
+
 /**
- * Whether import `id` committed (finished), asked after every import transaction in flight has
- * ended: it waits for the imports lock at most `waitMs` (then a lock_timeout error).
+ * Whether import `id` committed (finished), asked after its transaction has ended: it waits for
+ * the import's own lock at most `waitMs` (then a lock_timeout error).
  */
 export async function importCommitted(tx: Queryable, id: number, waitMs = 10_000): Promise<boolean> {
   await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.round(waitMs))}ms`]);
-  await lockImports(tx);
+  await lockImportId(tx, id);
   const { rows } = await tx.query('SELECT 1 FROM imports WHERE id = $1 AND finished_at IS NOT NULL', [id]);
   return rows.length > 0;
 }
