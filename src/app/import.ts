@@ -454,7 +454,7 @@ function publishReportFolder(tmpDir: string, finalDir: string): void {
 
 /**
  * The import's COMMIT was sent and its reply lost: keep the report folder, ask the database
- * (after the imports lock is free, i.e. after that transaction ended on the server) and finish
+ * (after the import's own advisory lock is free, i.e. after that transaction ended on the server) and finish
  * accordingly; with no answer the folder stays for the next import's recovery.
  */
 async function settleUnknownImportCommit(

@@ -3,7 +3,7 @@
  * the connection fails then, the transaction may be committed or not, and the client cannot
  * tell. silverfox treats it as "outcome unknown" (never as "rolled back"): it keeps the staged
  * order folder (or import report folder) and asks the database, on a fresh connection and after
- * the order's (or the imports') advisory lock is free, whether the order (import) exists:
+ * the order's (or the import's) own advisory lock is free, whether the order (import) exists:
  * publish / discard at once when the database answers, else the next run's recovery decides.
  *
  * Server: the built binary talks to PostgreSQL through a fault-injecting TCP proxy on 127.0.0.1
