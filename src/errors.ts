@@ -74,6 +74,17 @@ export class DatabaseError extends SilverfoxError {
   }
 }
 
+/**
+ * The connection failed while COMMIT was on its way: the server may have committed or not, and
+ * the reply that would say so is lost. Not a rollback: whoever staged files for the transaction
+ * keeps them until the database, asked again, says which it was (see the README, "Proof").
+ */
+export class CommitOutcomeUnknownError extends DatabaseError {
+  constructor(message: string, opts: { hints?: string[]; cause?: unknown } = {}) {
+    super(message, { code: 'commit_unknown', hints: opts.hints, cause: opts.cause });
+  }
+}
+
 /** The embedded database folder is held by another live process. */
 export class DatabaseInUseError extends DatabaseError {
   readonly pid: number;

@@ -15,7 +15,6 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { nameKey, slugify } from '../core/dealership.js';
@@ -24,15 +23,21 @@ import type { Database } from '../db/database.js';
 import { listDealerships } from '../db/dealerships.js';
 import { schemaStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
+import { selectCompleteOrderFolders } from '../db/orders.js';
 import { selectDealershipStatus, selectNow } from '../db/status.js';
 import { SilverfoxError } from '../errors.js';
+import { OWNER_SUFFIX, ownerState, STAGING_DIR, type Owner } from '../output/order-folder.js';
+import { inspectImportReports } from './import-reports.js';
 import { readRegistry, type RegistryFile } from './registry.js';
 import { inspectRunLock, type RunLockHolder } from './run-lock.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  /** Stable name: database, schema, registry, stale, orders_folder, free_space, log_folder, chromium, staging. */
+  /**
+   * Stable name: database, schema, registry, stale, orders_on_disk, import_reports, orders_folder,
+   * free_space, log_folder, chromium, staging.
+   */
   name: string;
   status: CheckStatus;
   detail: string;
@@ -176,19 +181,12 @@ function folderChecks(config: Readonly<Config>): DoctorCheck[] {
   return out;
 }
 
-/** The owner file the order writer keeps beside a staged folder (src/output/order-folder.ts). */
-const OWNER_SUFFIX = '.owner.json';
-
-function ownerAlive(file: string, now: Date): boolean {
+/** Whether the writer of a staged order is still at it (owner file beside the folder). */
+function ownerAlive(file: string): boolean {
   try {
-    const o = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number; host?: string; started_at?: string };
-    if (!o.started_at || now.getTime() - Date.parse(o.started_at) > 24 * STAGING_STALE_MS) return false;
-    if (o.host && o.host !== os.hostname()) return true; // cannot be checked from here
-    if (!Number.isInteger(o.pid)) return false;
-    process.kill(o.pid!, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return ownerState(JSON.parse(readFileSync(file, 'utf8')) as Partial<Owner>) !== 'dead';
+  } catch {
+    return false;
   }
 }
 
@@ -197,7 +195,7 @@ function stagingCheck(
   runInProgress: RunLockHolder | undefined,
   now: Date,
 ): DoctorCheck {
-  const dir = path.join(config.ordersDir, '.staging');
+  const dir = path.join(config.ordersDir, STAGING_DIR);
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -209,7 +207,7 @@ function stagingCheck(
     ...new Set(entries.map((e) => (e.endsWith(OWNER_SUFFIX) ? e.slice(0, -OWNER_SUFFIX.length) : e))),
   ];
   const leftovers = names.filter((n) => {
-    if (ownerAlive(path.join(dir, n + OWNER_SUFFIX), now)) return false;
+    if (ownerAlive(path.join(dir, n + OWNER_SUFFIX))) return false;
     if (!runInProgress) return true;
     try {
       const p = existsSync(path.join(dir, n)) ? path.join(dir, n) : path.join(dir, n + OWNER_SUFFIX);
@@ -233,6 +231,80 @@ function stagingCheck(
       'The next `silverfox cao` or `silverfox list` run recovers them: it publishes the ones whose order was committed and discards the others.',
     ],
   );
+}
+
+const listed = (items: string[]) =>
+  `${items.slice(0, 5).join(', ')}${items.length > 5 ? `, and ${items.length - 5} more` : ''}`;
+
+/** Complete orders whose folder is not on disk (a staged one is published by the next run). */
+async function orderFoldersCheck(db: Database, config: Readonly<Config>): Promise<DoctorCheck> {
+  const orders = await selectCompleteOrderFolders(db);
+  const missing = orders.filter((o) => !existsSync(o.folder));
+  if (missing.length === 0)
+    return check('orders_on_disk', 'ok', `${orders.length} complete order(s), every folder in place`);
+  const staging = path.join(config.ordersDir, STAGING_DIR);
+  const staged = missing.filter((o) => existsSync(path.join(staging, path.basename(o.folder))));
+  const gone = missing.filter((o) => !staged.includes(o));
+  return check(
+    'orders_on_disk',
+    'fail',
+    `${missing.length} complete order(s) without their folder: ${listed(
+      missing.map((o) => `#${o.id} (${staged.includes(o) ? 'still staged' : 'missing'}: ${o.folder})`),
+    )}`,
+    [
+      ...(staged.length
+        ? [
+            'The staged ones are published by the next `silverfox cao`/`list` run or `silverfox orders show ID`.',
+          ]
+        : []),
+      ...(gone.length
+        ? [
+            `Rebuild a missing folder from the database: ${gone
+              .slice(0, 5)
+              .map((o) => `\`silverfox orders repair ${o.id}\``)
+              .join(', ')}.`,
+          ]
+        : []),
+    ],
+  );
+}
+
+/** Import report folders a killed import left, and rejects files recorded but missing. */
+async function importReportsCheck(
+  db: Database,
+  config: Readonly<Config>,
+  runInProgress: boolean,
+  now: Date,
+): Promise<DoctorCheck> {
+  const p = await inspectImportReports(db, path.join(config.logDir, 'imports'), {
+    runInProgress,
+    staleMs: STAGING_STALE_MS,
+    now,
+  });
+  if (p.leftovers.length === 0 && p.missingRejects.length === 0)
+    return check('import_reports', 'ok', 'every import report in place');
+  const parts: string[] = [];
+  const fix: string[] = [];
+  if (p.leftovers.length) {
+    parts.push(
+      `${p.leftovers.length} unfinished report folder(s) of an interrupted import: ${listed(p.leftovers)}`,
+    );
+    fix.push(
+      'The next `silverfox import` finishes them: it moves the report of a committed import into place and removes the others.',
+    );
+  }
+  if (p.missingRejects.length) {
+    parts.push(
+      `${p.missingRejects.length} import(s) whose rejects file is missing: ${listed(
+        p.missingRejects.map((i) => `import #${i.id} (${i.rejectsFile})`),
+      )}`,
+    );
+    if (!p.leftovers.length)
+      fix.push(
+        'The rejected rows are not in the database: import the same file again with --force to write them again (the counts are in `imports.report`).',
+      );
+  }
+  return check('import_reports', 'fail', parts.join('; '), fix);
 }
 
 /** Runs every check; never throws for a problem it can describe. */
@@ -345,8 +417,15 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
       } else {
         checks.push(check('stale', 'skip', 'schema not up to date'));
       }
+      if (schemaOk) {
+        checks.push(await orderFoldersCheck(db, config));
+        checks.push(await importReportsCheck(db, config, holder !== undefined, opts.now ?? new Date()));
+      } else {
+        for (const name of ['orders_on_disk', 'import_reports'])
+          checks.push(check(name, 'skip', 'schema not up to date'));
+      }
     } else {
-      for (const name of ['schema', 'registry', 'stale'])
+      for (const name of ['schema', 'registry', 'stale', 'orders_on_disk', 'import_reports'])
         checks.push(check(name, 'skip', 'database not reachable'));
       if (!config.databaseUrl) holder = await inspectRunLock(config);
     }

@@ -51,19 +51,29 @@ import {
   archiveSnapshotsReplacedBy,
   findImportByContentHash,
   finishImport,
+  importCommitted,
   insertImport,
   insertLoadingSnapshot,
+  lockImportId,
   lockImports,
   rawCopyLine,
   RAW_FIELDS,
   updateSnapshotRowCounts,
 } from '../db/imports.js';
 import { vehicleCopyLine } from '../db/vehicles.js';
-import { CancelledError, InputError, SilverfoxError, UsageError } from '../errors.js';
+import {
+  CancelledError,
+  CommitOutcomeUnknownError,
+  DatabaseError,
+  InputError,
+  SilverfoxError,
+  UsageError,
+} from '../errors.js';
 import type { AppContext } from './context.js';
 import { CopyBatcher } from './copy-batch.js';
 import { openCsvStream } from './csv-input.js';
 import { resolveDealership } from './dealers.js';
+import { recoverImportReports } from './import-reports.js';
 import { RejectsWriter } from './rejects.js';
 
 /** Why a row was not imported. */
@@ -270,6 +280,7 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
   let tmpDir = null as string | null;
   let finalDir = null as string | null;
   let rejects = null as RejectsWriter | null;
+  let beforeCommit = null as ImportResult | null;
 
   const noop = (hash: string, prev: { id: number; startedAt: Date; rowsImported: number }): ImportResult => ({
     importId: null,
@@ -297,11 +308,14 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
   try {
     result = await ctx.db.transaction(async (tx) => {
       await lockImports(tx);
+      // Under the imports lock no other import is in flight: what a killed one left is finished now.
+      await recoverImportReports(tx, logRoot);
       const importId = await insertImport(tx, {
         source,
         files: inputs.map((i) => ({ file: i.label })),
         contentHash: null,
       });
+      await lockImportId(tx, importId);
       if (!dryRun) {
         finalDir = path.join(logRoot, `${stamp(ctx.now())}-import-${importId}`);
         tmpDir = `${finalDir}.tmp`;
@@ -406,19 +420,81 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
       await run.rejects?.close();
       mkdirSync(tmpDir!, { recursive: true });
       writeFileSync(path.join(tmpDir!, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
+      beforeCommit = r;
       return r;
     });
   } catch (err) {
     rejects?.destroy();
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
-    if (err instanceof Rollback) {
-      err.result.durationMs = Math.round(performance.now() - started);
-      return err.result;
+    if (err instanceof CommitOutcomeUnknownError && beforeCommit && tmpDir && finalDir) {
+      result = await settleUnknownImportCommit(ctx, beforeCommit, tmpDir, err);
+    } else {
+      if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+      if (err instanceof Rollback) {
+        err.result.durationMs = Math.round(performance.now() - started);
+        return err.result;
+      }
+      throw err;
     }
+  }
+  if (tmpDir && finalDir) publishReportFolder(tmpDir, finalDir);
+  return result;
+}
+
+/** Renames a committed import's report folder into place (a recovery may have done it already). */
+function publishReportFolder(tmpDir: string, finalDir: string): void {
+  try {
+    renameSync(tmpDir, finalDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && existsSync(finalDir)) return;
+    if (code === 'ENOENT') return; // a dry run or no-op never made one
     throw err;
   }
-  if (tmpDir && finalDir && existsSync(tmpDir)) renameSync(tmpDir, finalDir);
-  return result;
+}
+
+/**
+ * The import's COMMIT was sent and its reply lost: keep the report folder, ask the database
+ * (after the import's own advisory lock is free, i.e. after that transaction ended on the server) and finish
+ * accordingly; with no answer the folder stays for the next import's recovery.
+ */
+async function settleUnknownImportCommit(
+  ctx: AppContext,
+  planned: ImportResult,
+  tmpDir: string,
+  err: CommitOutcomeUnknownError,
+): Promise<ImportResult> {
+  const id = planned.importId!;
+  const ask = () => ctx.db.transaction((tx) => importCommitted(tx, id)).catch(() => null);
+  let committed = await ask();
+  if (committed === null) {
+    await new Promise((r) => setTimeout(r, 1000));
+    committed = await ask();
+  }
+  if (committed === true) return planned;
+  if (committed === false) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw new DatabaseError(
+      `import #${id} was not committed: the connection failed during COMMIT and the database, asked again, has no such import`,
+      {
+        code: 'database_unreachable',
+        cause: err,
+        hints: [
+          'The previous snapshots stay active and its report folder was removed. Run the import again.',
+        ],
+      },
+    );
+  }
+  throw new CommitOutcomeUnknownError(
+    `import #${id}: the database connection failed during COMMIT and the database cannot be asked now, so whether the import was committed is unknown`,
+    {
+      cause: err,
+      hints: [
+        `Its report and rejects are kept in ${tmpDir}.`,
+        'The next `silverfox import` asks the database: it moves the report into place if the import was committed and removes it otherwise (`silverfox doctor` lists what is left).',
+        'Check that the database is reachable before running again.',
+      ],
+    },
+  );
 }
 
 /** The state of one import while it reads its files. */

@@ -11,6 +11,13 @@
  * A failure before the commit discards the staged folder and rolls back: no folder, no rows. A
  * crash after the commit leaves a staged folder whose order exists; `recoverOrders` (run at the
  * start of every order run) publishes it, and discards staged folders whose order never committed.
+ *
+ * The commit-ambiguity window: a connection that fails while COMMIT is on its way leaves the
+ * outcome unknown (the adapters raise CommitOutcomeUnknownError, never "rolled back"). The staged
+ * folder is kept and the database asked again (`askOrderCommitted`: a fresh transaction that
+ * first takes the order's own advisory lock, held by the writing transaction from id allocation
+ * to its end, so the answer cannot come while that COMMIT is still in flight): publish or discard
+ * at once, or, with no answer, leave it to the next run's recovery, which asks the same way.
  */
 import { existsSync } from 'node:fs';
 import { QR_PATH_BASE_FORMS, qrPathsFor, type QrPathsRecord } from '../core/qr-path.js';
@@ -23,12 +30,19 @@ import {
   insertOrder,
   insertOrderVehicles,
   lockDealershipOrders,
-  orderExists,
+  lockOrderId,
+  orderCommitted,
   selectOrderByIdempotencyKey,
   type OrderRecord,
 } from '../db/orders.js';
 import { insertVinLogEntries } from '../db/vinlog.js';
-import { ConfigError, OutputError, SilverfoxError } from '../errors.js';
+import {
+  CommitOutcomeUnknownError,
+  ConfigError,
+  DatabaseError,
+  OutputError,
+  SilverfoxError,
+} from '../errors.js';
 import {
   discardOrder,
   publishOrder,
@@ -107,12 +121,31 @@ export async function readActiveSnapshot<T>(
 }
 
 /**
+ * Did order `orderId` commit? Asked in a transaction of its own that first waits (at most
+ * `waitMs`) for the order's lock, which the writing transaction holds until it ends: so a COMMIT
+ * still in flight on the server is waited for, never raced. null: cannot tell now (the database
+ * is unreachable, or the writer's transaction is still open).
+ */
+export async function askOrderCommitted(
+  ctx: AppContext,
+  orderId: number,
+  waitMs = 10_000,
+): Promise<boolean | null> {
+  try {
+    return await ctx.db.transaction((tx) => orderCommitted(tx, orderId, waitMs));
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Publishes staged folders of committed orders and discards the others. Folders a live process is
- * still writing are left alone (stageOrder records the owner pid), so running this while another
- * process stages an order is safe.
+ * still writing are left alone (stageOrder records the owner's pid, start time and boot id), so
+ * running this while another process stages an order is safe; an order whose commit cannot be
+ * decided yet stays staged.
  */
 export async function recoverOrders(ctx: AppContext): Promise<RecoveryResult> {
-  return recoverStagedOrders(ctx.config.ordersDir, (orderId) => orderExists(ctx.db, orderId));
+  return recoverStagedOrders(ctx.config.ordersDir, (orderId) => askOrderCommitted(ctx, orderId, 5_000));
 }
 
 /**
@@ -140,6 +173,8 @@ export async function writeOrder<P extends OrderPlan>(
   const d = input.dealership;
   const qrPaths = orderQrPaths(ctx);
   let staged: StagedOrder | undefined;
+  /** What the transaction returned before its COMMIT (for a commit whose reply was lost). */
+  let beforeCommit: WriteOrderOutcome<P> | undefined;
   let outcome: WriteOrderOutcome<P>;
   try {
     outcome = await ctx.db.transaction(async (tx): Promise<WriteOrderOutcome<P>> => {
@@ -151,6 +186,7 @@ export async function writeOrder<P extends OrderPlan>(
       const plan = await input.plan(tx);
       if (plan.vehicles.length === 0) return { status: 'empty', plan };
       const orderId = await allocateOrderId(tx);
+      await lockOrderId(tx, orderId);
       const createdAt = ctx.now();
       staged = await stageOrder(
         {
@@ -206,7 +242,7 @@ export async function writeOrder<P extends OrderPlan>(
           })),
         );
       }
-      return {
+      beforeCommit = {
         status: 'ordered',
         plan,
         orderId,
@@ -215,11 +251,16 @@ export async function writeOrder<P extends OrderPlan>(
         summary: staged.summary,
         createdAt,
       };
+      return beforeCommit;
     });
   } catch (err) {
-    // Not committed: the staged folder must go too (rule 5).
-    if (staged) await discardOrder(staged).catch(() => {});
-    throw err;
+    if (staged && beforeCommit && err instanceof CommitOutcomeUnknownError) {
+      outcome = await settleUnknownCommit(ctx, staged, beforeCommit, err);
+    } else {
+      // Not committed: the staged folder must go too (rule 5).
+      if (staged) await discardOrder(staged).catch(() => {});
+      throw err;
+    }
   }
   if (outcome.status === 'ordered' && staged) {
     const committed = staged;
@@ -245,4 +286,49 @@ export async function writeOrder<P extends OrderPlan>(
     }
   }
   return outcome;
+}
+
+/**
+ * The COMMIT of an order was sent and its reply lost (the connection dropped): the order may
+ * exist. The staged folder is kept and the database asked (a fresh connection, after the
+ * order's lock is free, i.e. after the server has finished that transaction either way):
+ * committed -> the outcome stands and the folder is published by the caller; not committed ->
+ * the folder is discarded and the run fails as rolled back; no answer -> the folder stays staged
+ * for the next run's recovery, and the error says so.
+ */
+async function settleUnknownCommit<P>(
+  ctx: AppContext,
+  staged: StagedOrder,
+  planned: WriteOrderOutcome<P>,
+  err: CommitOutcomeUnknownError,
+): Promise<WriteOrderOutcome<P>> {
+  const id = staged.summary.id;
+  let committed = await askOrderCommitted(ctx, id);
+  if (committed === null) {
+    await new Promise((r) => setTimeout(r, 1000));
+    committed = await askOrderCommitted(ctx, id);
+  }
+  if (committed === true) return planned;
+  if (committed === false) {
+    await discardOrder(staged).catch(() => {});
+    throw new DatabaseError(
+      `order #${id} was not committed: the connection failed during COMMIT and the database, asked again, has no such order`,
+      {
+        code: 'database_unreachable',
+        cause: err,
+        hints: ['Its staged folder was discarded: nothing was written. Run the command again.'],
+      },
+    );
+  }
+  throw new CommitOutcomeUnknownError(
+    `order #${id}: the database connection failed during COMMIT and the database cannot be asked now, so whether the order was committed is unknown`,
+    {
+      cause: err,
+      hints: [
+        `Its complete folder is kept, staged in ${staged.stagingDir}.`,
+        `The next \`silverfox cao\`, \`silverfox list\` or \`silverfox orders show ${id}\` asks the database: it publishes the folder to ${staged.finalDir} if order #${id} was committed, and discards it otherwise.`,
+        'Check that the database is reachable before running again.',
+      ],
+    },
+  );
 }

@@ -1,27 +1,46 @@
 /**
  * Order history: `orders list`, `orders show` (vehicles, files, checksums verified against the
- * folder on disk) and `orders void` (the order stays, marked voided; its VIN-log rows go, so its
- * vehicles come back in the next CAO).
+ * folder on disk, the order's history), `orders void` (the order stays, marked voided; its VIN-log
+ * rows go, so its vehicles come back in the next CAO) and `orders repair` (a complete order whose
+ * folder is gone gets it rebuilt from the database).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseSince } from '../core/duration.js';
 import type { QrPathsRecord } from '../core/qr-path.js';
+import { resolveTemplate } from '../core/templates.js';
 import {
   lockDealershipOrders,
   markOrderVoided,
   selectOrder,
+  insertOrderHistory,
   selectOrderHistory,
   selectOrders,
   selectOrderVehicles,
+  updateOrderSummary,
   type OrderHistoryEntry,
   type OrderRecord,
   type OrderVehicleRecord,
 } from '../db/orders.js';
 import { deleteVinLogOfOrder } from '../db/vinlog.js';
-import { InputError, NotFoundError, SilverfoxError, UsageError } from '../errors.js';
-import { verifyOrderFolder } from '../output/order-folder.js';
+import {
+  CommitOutcomeUnknownError,
+  InputError,
+  NotFoundError,
+  SilverfoxError,
+  UsageError,
+} from '../errors.js';
+import {
+  discardOrder,
+  publishOrder,
+  stageOrder,
+  verifyOrderFolder,
+  type OrderSummary,
+} from '../output/order-folder.js';
 import type { AppContext } from './context.js';
-import { resolveDealership } from './dealers.js';
-import { recoverOrders } from './order-writer.js';
+import { listDealers, resolveDealership } from './dealers.js';
+import { orderQrPaths, recoverOrders } from './order-writer.js';
+import { operatorName } from './queue.js';
 
 export type { OrderHistoryEntry, OrderRecord, OrderVehicleRecord };
 
@@ -69,6 +88,10 @@ export async function getOrder(ctx: AppContext, idText: string | number): Promis
 export interface OrderDetails {
   order: OrderRecord;
   vehicles: OrderVehicleRecord[];
+  /** What was done to the order after it was written (QR paths rewritten, folder repaired), oldest first. */
+  history: OrderHistoryEntry[];
+  /** A complete, not archived order whose folder is not on disk (`orders repair` rebuilds it). */
+  folderMissing: boolean;
   /**
    * The folder checked against the SHA-256 sums of its order_summary.json; `error` when the
    * folder cannot be read at all (moved, deleted).
@@ -81,8 +104,6 @@ export interface OrderDetails {
    * kept with the order row); null for orders written before it was recorded (relative cells).
    */
   qrPaths: QrPathsRecord | null;
-  /** Changes made to the order after it was written (`orders paths`), oldest first. */
-  history: OrderHistoryEntry[];
 }
 
 /** One order with its vehicles and its folder verified on disk. */
@@ -92,6 +113,8 @@ export async function showOrder(ctx: AppContext, idText: string | number): Promi
   // A crash between commit and publish leaves the folder staged; publishing it now makes `show` true.
   await recoverOrders(ctx);
   const vehicles = await selectOrderVehicles(ctx.db, id);
+  const history = await selectOrderHistory(ctx.db, id);
+  const folderMissing = order.status === 'complete' && !order.archivePath && !existsSync(order.folder);
   let verification: OrderDetails['verification'];
   try {
     verification = await verifyOrderFolder(order.folder);
@@ -99,7 +122,9 @@ export async function showOrder(ctx: AppContext, idText: string | number): Promi
     if (!(err instanceof SilverfoxError)) throw err;
     const message = order.archivePath
       ? `the folder was archived to ${order.archivePath} (silverfox orders archive)`
-      : err.message;
+      : folderMissing
+        ? `the folder of this complete order is missing (${order.folder}): rebuild it from the database with \`silverfox orders repair ${id}\``
+        : err.message;
     verification = { ok: false, error: message, files: [], unexpected: [] };
   }
   const recorded = (s: unknown) => ((s ?? {}) as { qr_paths?: QrPathsRecord }).qr_paths;
@@ -107,7 +132,7 @@ export async function showOrder(ctx: AppContext, idText: string | number): Promi
     recorded(verification.error === undefined ? verification.summary : undefined) ??
     recorded(order.summary) ??
     null;
-  return { order, vehicles, verification, qrPaths, history: await selectOrderHistory(ctx.db, id) };
+  return { order, vehicles, history, folderMissing, verification, qrPaths };
 }
 
 export interface VoidResult {
@@ -141,4 +166,117 @@ export async function voidOrder(
     return deleteVinLogOfOrder(tx, id);
   });
   return { order: (await selectOrder(ctx.db, id))!, vinLogRemoved: removed };
+}
+
+export interface RepairResult {
+  order: OrderRecord;
+  /** The rebuilt folder (where the order row says it is). */
+  folder: string;
+  files: number;
+  vehicles: number;
+}
+
+/** The fields stageOrder writes itself; any other field of a summary is carried over as extra. */
+const SUMMARY_FIELDS = new Set([
+  'format',
+  'id',
+  'type',
+  'dealership',
+  'created_at',
+  'folder',
+  'template',
+  'split_new_used',
+  'counts',
+  'csv_files',
+  'vehicles',
+  'skipped',
+  'duplicates',
+  'files',
+]);
+
+/**
+ * Rebuilds the missing folder of a complete order from the database (issue 15: a folder lost to
+ * a commit whose reply never came, or deleted by hand): its vehicles, template, skipped and
+ * duplicate lists as recorded; the files regenerated under the recorded folder name, their
+ * checksums recorded anew in the order's summary, and a `folder_repaired` event in its history.
+ * A staged copy (a crashed run's) is published instead when the order committed.
+ */
+export async function repairOrder(ctx: AppContext, idText: string | number): Promise<RepairResult> {
+  const id = parseOrderId(idText);
+  const order = await mustFind(ctx, id);
+  if (order.status !== 'complete')
+    throw new InputError(`order #${id} is ${order.status}: only a complete order's folder is repaired`);
+  if (order.archivePath)
+    throw new InputError(`order #${id} was archived to ${order.archivePath}: its folder is in that archive`, {
+      hints: ['Unzip the archive to get the folder back.'],
+    });
+  await recoverOrders(ctx);
+  if (existsSync(order.folder))
+    throw new InputError(`order #${id} has its folder (${order.folder}): nothing to repair`, {
+      hints: [
+        `\`silverfox orders show ${id}\` verifies its files. To rebuild it from the database, move the folder away first.`,
+      ],
+    });
+  const d = (await listDealers(ctx)).find((x) => x.id === order.dealershipId);
+  if (!d) throw new NotFoundError(`the dealership of order #${id} no longer exists`);
+  const recorded = (order.summary ?? {}) as Partial<OrderSummary>;
+  const vehicles = await selectOrderVehicles(ctx.db, id);
+  const at = ctx.now();
+  const extra = Object.fromEntries(Object.entries(recorded).filter(([k]) => !SUMMARY_FIELDS.has(k)));
+  const staged = await stageOrder({
+    ordersDir: path.dirname(order.folder),
+    folderName: path.basename(order.folder),
+    // The cells the designers had: the recorded base, else (an order older than the setting) today's.
+    qrPaths: (recorded as { qr_paths?: QrPathsRecord }).qr_paths ?? orderQrPaths(ctx),
+    orderId: id,
+    dealership: { name: order.dealershipName, slug: order.dealershipSlug },
+    orderType: order.orderType,
+    createdAt: order.createdAt,
+    template: resolveTemplate(order.template, d.effectiveSettings.custom_templates),
+    splitNewUsed: recorded.split_new_used ?? d.effectiveSettings.split_new_used,
+    vehicles: vehicles.map((v) => ({
+      vin: v.vin,
+      stock: v.stock,
+      year: v.year,
+      make: v.make,
+      model: v.model,
+      trim: v.trim,
+      condition: v.condition ?? 'unknown',
+      price: v.price,
+      url: v.url,
+      reason: v.reason,
+      notOnWebsite: v.notOnWebsite,
+    })),
+    skipped: recorded.skipped ?? [],
+    duplicates: recorded.duplicates ?? [],
+    extra: { ...extra, repaired_at: at.toISOString() },
+  });
+  try {
+    await ctx.db.transaction(async (tx) => {
+      await lockDealershipOrders(tx, order.dealershipId);
+      await updateOrderSummary(tx, id, staged.summary);
+      await insertOrderHistory(tx, id, {
+        action: 'folder_repaired',
+        createdBy: operatorName(),
+        detail: {
+          folder: staged.finalDir,
+          files: staged.files.length,
+          vehicles: vehicles.length,
+          previous_files: Array.isArray(recorded.files) ? recorded.files.length : null,
+        },
+        at,
+      });
+    });
+  } catch (err) {
+    // Outcome unknown: the order exists either way, so the staged folder is the next recovery's to publish.
+    if (!(err instanceof CommitOutcomeUnknownError)) await discardOrder(staged).catch(() => {});
+    throw err;
+  }
+  await publishOrder(staged);
+  return {
+    order: (await selectOrder(ctx.db, id))!,
+    folder: staged.finalDir,
+    files: staged.files.length,
+    vehicles: vehicles.length,
+  };
 }

@@ -28,6 +28,7 @@ export const RUN_LOCKED_COMMANDS: ReadonlySet<string> = new Set([
   'demo',
   'orders void',
   'orders paths',
+  'orders repair',
   'orders archive',
   'vinlog import',
   'db prune',

@@ -1,5 +1,5 @@
 /** Turns driver errors into DatabaseError, keeping SQLSTATE and the cause. */
-import { DatabaseError, SilverfoxError } from '../errors.js';
+import { CommitOutcomeUnknownError, DatabaseError, SilverfoxError } from '../errors.js';
 
 export function toDatabaseError(err: unknown, context: string): Error {
   if (err instanceof SilverfoxError) return err;
@@ -27,4 +27,22 @@ export function toDatabaseError(err: unknown, context: string): Error {
     hints:
       context.length < 200 ? [`while running: ${context.replace(/\s+/g, ' ').trim().slice(0, 120)}`] : [],
   });
+}
+
+/**
+ * What an error from COMMIT means. A server that answered with an SQLSTATE (other than a lost
+ * connection's) rolled back: an ordinary DatabaseError. Anything else (the connection dropped,
+ * no answer) leaves the outcome unknown: CommitOutcomeUnknownError.
+ */
+export function commitError(err: unknown): Error {
+  if (err instanceof SilverfoxError && !(err instanceof DatabaseError)) return err;
+  const cause = err instanceof DatabaseError && err.cause !== undefined ? err.cause : err;
+  const e = cause as { code?: string; message?: string };
+  const sqlState = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  if (sqlState && !sqlState.startsWith('08') && !sqlState.startsWith('57P'))
+    return toDatabaseError(cause, 'COMMIT');
+  return new CommitOutcomeUnknownError(
+    `the database connection failed during COMMIT (${e.message ?? String(cause)}): whether the change was committed is unknown`,
+    { cause },
+  );
 }

@@ -15,6 +15,48 @@ export async function lockImports(db: Queryable): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
 }
 
+/** First key of the per-import advisory lock; the second is the import id (modulo int4). */
+const IMPORT_ID_LOCK_CLASS = 7307;
+
+/** Held by the transaction of import `id` from its insert until it ends (see `importCommitted`). */
+export async function lockImportId(tx: Queryable, id: number): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)', [
+    IMPORT_ID_LOCK_CLASS,
+    id,
+  ]);
+}
+
+/**
+ * Whether import `id` committed (finished), asked after its transaction has ended: it waits for
+ * the import's own lock at most `waitMs` (then a lock_timeout error).
+ */
+export async function importCommitted(tx: Queryable, id: number, waitMs = 10_000): Promise<boolean> {
+  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.round(waitMs))}ms`]);
+  await lockImportId(tx, id);
+  const { rows } = await tx.query('SELECT 1 FROM imports WHERE id = $1 AND finished_at IS NOT NULL', [id]);
+  return rows.length > 0;
+}
+
+/** Finished imports whose ids are in `ids`, with the rejects file they recorded. */
+export async function selectFinishedImports(
+  db: Queryable,
+  ids: readonly number[],
+): Promise<{ id: number; rejectsFile: string | null }[]> {
+  const { rows } = await db.query<{ id: number; rejects_file: string | null }>(
+    'SELECT id, rejects_file FROM imports WHERE id = ANY($1::bigint[]) AND finished_at IS NOT NULL',
+    [ids],
+  );
+  return rows.map((r) => ({ id: Number(r.id), rejectsFile: r.rejects_file }));
+}
+
+/** Finished imports that recorded a rejects file, newest first (doctor checks the files exist). */
+export async function selectImportRejectFiles(db: Queryable): Promise<{ id: number; rejectsFile: string }[]> {
+  const { rows } = await db.query<{ id: number; rejects_file: string }>(
+    'SELECT id, rejects_file FROM imports WHERE rejects_file IS NOT NULL AND finished_at IS NOT NULL ORDER BY id DESC',
+  );
+  return rows.map((r) => ({ id: Number(r.id), rejectsFile: r.rejects_file }));
+}
+
 export interface PreviousImport {
   id: number;
   startedAt: Date;

@@ -17,6 +17,32 @@ export async function lockDealershipOrders(tx: Queryable, dealershipId: number):
   await tx.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [ORDER_LOCK_CLASS, dealershipId]);
 }
 
+/** First key of the per-order advisory lock; the second is the order id (modulo int4). */
+const ORDER_ID_LOCK_CLASS = 7306;
+
+/**
+ * Held by the transaction that writes order `orderId` from the moment the id is allocated until
+ * it commits or rolls back. Whoever asks "did order N commit?" takes it first (`orderCommitted`),
+ * so the answer can never come while the writer's COMMIT is still in flight.
+ */
+export async function lockOrderId(tx: Queryable, orderId: number): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)', [
+    ORDER_ID_LOCK_CLASS,
+    orderId,
+  ]);
+}
+
+/**
+ * Whether order `orderId` committed, asked in a transaction of its own after its writer's
+ * transaction has ended (waits for the order's lock at most `waitMs`; then a lock_timeout
+ * error says the writer's transaction is still open).
+ */
+export async function orderCommitted(tx: Queryable, orderId: number, waitMs = 10_000): Promise<boolean> {
+  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.round(waitMs))}ms`]);
+  await lockOrderId(tx, orderId);
+  return orderExists(tx, orderId);
+}
+
 /** Takes the next order id before the row exists, so the folder can carry it while staged. */
 export async function allocateOrderId(tx: Queryable): Promise<number> {
   const { rows } = await tx.query<{ id: number }>(`SELECT nextval('orders_id_seq') AS id`);
@@ -203,6 +229,14 @@ export async function orderExists(db: Queryable, id: number): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** Complete orders that should have a folder on disk (not archived), newest first. */
+export async function selectCompleteOrderFolders(db: Queryable): Promise<{ id: number; folder: string }[]> {
+  const { rows } = await db.query<{ id: number; folder: string }>(
+    `SELECT id, folder FROM orders WHERE status = 'complete' AND archive_path IS NULL ORDER BY id DESC`,
+  );
+  return rows.map((r) => ({ id: Number(r.id), folder: r.folder }));
+}
+
 /** Orders newest first, optionally of one dealership and since a time. Every match: no LIMIT. */
 export async function selectOrders(
   db: Queryable,
@@ -307,4 +341,9 @@ export async function selectOrderHistory(db: Queryable, orderId: number): Promis
     detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail,
     createdBy: r.created_by,
   }));
+}
+
+/** Replaces the recorded order_summary.json of an order (its folder was rebuilt). */
+export async function updateOrderSummary(tx: Queryable, orderId: number, summary: unknown): Promise<void> {
+  await tx.query('UPDATE orders SET summary = $2::jsonb WHERE id = $1', [orderId, JSON.stringify(summary)]);
 }

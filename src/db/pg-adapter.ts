@@ -5,7 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DatabaseError, maskUrl } from '../errors.js';
 import { copyStatement, type Database, type Queryable, type QueryResult, type Row } from './database.js';
-import { toDatabaseError } from './errors.js';
+import { commitError, toDatabaseError } from './errors.js';
 
 // Keep int8 and numeric as JS numbers/strings the same way PGlite does: counts come back as numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -120,17 +120,25 @@ export async function openServerDatabase(url: string, connectTimeoutMs: number):
         throw toDatabaseError(err, 'connect');
       }
       client.on('error', ignoreClientError);
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await fn(clientQueryable(client));
-        await client.query('COMMIT');
+        try {
+          await client.query('COMMIT');
+        } catch (err) {
+          // The reply may be lost with the connection: the outcome is unknown, not "rolled back".
+          broken = err as Error;
+          throw commitError(err);
+        }
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
         client.removeListener('error', ignoreClientError);
-        client.release();
+        // A client whose COMMIT or ROLLBACK failed is not given back to the pool.
+        client.release(broken);
       }
     },
     async close() {

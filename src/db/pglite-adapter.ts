@@ -1,7 +1,7 @@
 /** The embedded adapter: PGlite persisted in a folder, guarded by a lockfile. */
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { copyStatement, type Database, type Queryable, type QueryResult, type Row } from './database.js';
-import { toDatabaseError } from './errors.js';
+import { commitError, toDatabaseError } from './errors.js';
 import { acquireLock } from './lockfile.js';
 
 /** PGlite's COPY takes one blob per statement; we send bounded pieces so memory stays flat. */
@@ -51,6 +51,17 @@ function wrap(target: PGlite | Transaction): Queryable {
   };
 }
 
+/**
+ * Test hooks (crash points of the embedded database): `afterCommit` runs right after a
+ * transaction committed, and what it throws is reported as the COMMIT's failure (the embedded
+ * twin of a server reply lost after COMMIT); `beforeTransaction` runs before BEGIN, and what it
+ * throws fails the transaction (a database that cannot be asked).
+ */
+export const embeddedFaults: {
+  afterCommit?: () => void | Promise<void>;
+  beforeTransaction?: () => void | Promise<void>;
+} = {};
+
 /** Opens (creating on first use) the embedded database in `dir`. */
 export async function openEmbeddedDatabase(dir: string): Promise<Database> {
   const release = acquireLock(dir);
@@ -70,10 +81,19 @@ export async function openEmbeddedDatabase(dir: string): Promise<Database> {
     exec: base.exec,
     copyIn: base.copyIn,
     async transaction(fn) {
+      // PGlite commits inside pg.transaction once `fn` resolves: a failure after that is the COMMIT's.
+      let bodyDone = false;
       try {
-        return await pg.transaction((tx) => fn(wrap(tx)));
+        await embeddedFaults.beforeTransaction?.();
+        const result = await pg.transaction(async (tx) => {
+          const r = await fn(wrap(tx));
+          bodyDone = true;
+          return r;
+        });
+        await embeddedFaults.afterCommit?.();
+        return result;
       } catch (err) {
-        throw toDatabaseError(err, 'transaction');
+        throw bodyDone ? commitError(err) : toDatabaseError(err, 'transaction');
       }
     },
     async close() {

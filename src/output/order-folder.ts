@@ -12,9 +12,11 @@
  *
  * Folder names: `<slug>_<cao|list>_<YYYYMMDD-HHMMSS>` (local time), `_2`, `_3`... when that name
  * is taken (two orders of one dealership in one second). A name is reserved by creating
- * `.staging/<folder>.owner.json` exclusively (pid, host, order id); it goes away after publish or
- * discard, and tells recovery to leave alone a folder whose process is still running (an owner
- * older than a day counts as crashed: its pid may belong to another process by now).
+ * `.staging/<folder>.owner.json` exclusively (pid, process start time, boot id, host, order id;
+ * see process-identity.ts); it goes away after publish or discard, and tells recovery to leave
+ * alone a folder whose writer is still running. A pid alone would not do: in a container the
+ * next run may get the dead writer's pid. An owner older than a day counts as crashed anyway.
+ * Recovery asks `isCommitted` for the others; null (cannot tell yet) leaves the folder staged.
  * Every name comes from the dealership slug (core `slugify`) and is checked to resolve inside
  * ordersDir, so no dealership name can write elsewhere.
  */
@@ -42,10 +44,12 @@ import { countByCondition, formatBillingCsv } from './billing.js';
 import { formatCsv } from './csv.js';
 import { fsyncDirSync, sha256Hex, writeFileDurable } from './durable-fs.js';
 import { generateQrCodes } from './qr-pool.js';
+import { currentProcessIdentity, processState, type ProcessIdentity } from './process-identity.js';
 
 /** The hidden folder inside ordersDir where orders are staged before the rename. */
 export const STAGING_DIR = '.staging';
-const OWNER_SUFFIX = '.owner.json';
+/** Beside each staged folder: `<folder>.owner.json`, its writer (see `Owner`). */
+export const OWNER_SUFFIX = '.owner.json';
 const STALE_OWNER_MS = 24 * 3600_000;
 
 export interface StageOrderInput {
@@ -68,6 +72,8 @@ export interface StageOrderInput {
   extra?: Record<string, unknown>;
   /** The base of the QR paths in the `@` cells (core qr-path); default relative (`qr_codes/<VIN>.png`). */
   qrPaths?: QrPathsRecord;
+  /** Exactly this folder name instead of a fresh one (`orders repair` rebuilds a recorded folder). */
+  folderName?: string;
 }
 
 export interface StageOrderOptions {
@@ -140,9 +146,8 @@ export interface StagedOrder {
   summary: OrderSummary;
 }
 
-interface Owner {
-  pid: number;
-  host: string;
+/** The owner file of a staged folder: the writer's identity (pid, start time, boot id), its order. */
+export interface Owner extends ProcessIdentity {
   order_id: number;
   started_at: string;
 }
@@ -237,6 +242,11 @@ const SAFE_VIN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 function validateInput(input: StageOrderInput): string {
   const slug = slugify(input.dealership.slug);
   if (!slug) throw new InputError(`dealership "${input.dealership.name}" has an empty slug`);
+  if (
+    input.folderName !== undefined &&
+    (path.basename(input.folderName) !== input.folderName || /^\.|^$/.test(input.folderName))
+  )
+    throw new InputError(`"${input.folderName}" is not an order folder name`);
   if (!Number.isSafeInteger(input.orderId) || input.orderId <= 0)
     throw new InputError(`order id ${input.orderId} is not a positive integer`);
   const bad: string[] = [];
@@ -266,8 +276,14 @@ async function reserveFolderName(
   stagingRoot: string,
   base: string,
   owner: Owner,
+  exact = false,
 ): Promise<{ folderName: string; ownerFile: string }> {
+  const taken = () =>
+    new OutputError(`cannot rebuild the order folder ${base}: that name is taken in ${ordersDir}`, {
+      hints: ['Move the folder (or its staged copy in .staging) away, then run the command again.'],
+    });
   for (let n = 1; n <= 1000; n++) {
+    if (exact && n > 1) throw taken();
     const folderName = n === 1 ? base : `${base}_${n}`;
     const ownerFile = path.join(stagingRoot, folderName + OWNER_SUFFIX);
     try {
@@ -284,6 +300,7 @@ async function reserveFolderName(
     // free in .staging but present in ordersDir was published: take the next one.
     if (await exists(path.join(ordersDir, folderName))) {
       await unlink(ownerFile);
+      if (exact) throw taken();
       continue;
     }
     return { folderName, ownerFile };
@@ -372,13 +389,12 @@ export async function stageOrder(input: StageOrderInput, opts: StageOrderOptions
       if (errnoOf(err) !== 'EEXIST') throw err;
     });
     const owner: Owner = {
-      pid: process.pid,
-      host: os.hostname(),
+      ...currentProcessIdentity(),
       order_id: input.orderId,
       started_at: new Date().toISOString(),
     };
-    const base = orderFolderName(slug, input.orderType, input.createdAt);
-    const reserved = await reserveFolderName(ordersDir, stagingRoot, base, owner);
+    const base = input.folderName ?? orderFolderName(slug, input.orderType, input.createdAt);
+    const reserved = await reserveFolderName(ordersDir, stagingRoot, base, owner, !!input.folderName);
     ownerFile = reserved.ownerFile;
     const folderName = reserved.folderName;
     const dir = path.join(stagingRoot, folderName);
@@ -513,12 +529,26 @@ async function summaryId(dir: string): Promise<number | null> {
   return (await readSummary(dir))?.id ?? null;
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether the writer named by an owner file may still be working on its folder: `alive` (this
+ * host, that very process: pid, and where recorded start time and boot id, agree), `other_host`
+ * (cannot be checked from here), or `dead`. No order takes a day to stage: an older owner counts
+ * as dead whatever its pid (it is the only guard for an owner written without /proc).
+ */
+export function ownerState(
+  o: Partial<Owner> | null | undefined,
+  now = Date.now(),
+): 'alive' | 'dead' | 'other_host' {
+  if (!o || !(now - Date.parse(o.started_at ?? '') < STALE_OWNER_MS)) return 'dead';
+  return processState(o);
+}
+
+/** Reads the owner file of a staged folder (null when missing or unreadable). */
+export async function readOwner(file: string): Promise<Owner | null> {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoOf(err) === 'EPERM'; // exists, belongs to another user
+    return JSON.parse(await readFile(file, 'utf8')) as Owner;
+  } catch {
+    return null;
   }
 }
 
@@ -539,7 +569,8 @@ export interface RecoveryResult {
  */
 export async function recoverStagedOrders(
   ordersDir: string,
-  isCommitted: (orderId: number) => Promise<boolean>,
+  /** true / false; null when the database cannot tell now (the folder then stays staged). */
+  isCommitted: (orderId: number) => Promise<boolean | null>,
 ): Promise<RecoveryResult> {
   const result: RecoveryResult = { published: [], discarded: [], skipped: [] };
   const root = path.resolve(ordersDir);
@@ -554,18 +585,9 @@ export async function recoverStagedOrders(
   const owners = new Map<string, Owner | null>();
   for (const e of entries) {
     if (!e.isFile() || !e.name.endsWith(OWNER_SUFFIX)) continue;
-    const folder = e.name.slice(0, -OWNER_SUFFIX.length);
-    try {
-      owners.set(folder, JSON.parse(await readFile(path.join(stagingRoot, e.name), 'utf8')) as Owner);
-    } catch {
-      owners.set(folder, null);
-    }
+    owners.set(e.name.slice(0, -OWNER_SUFFIX.length), await readOwner(path.join(stagingRoot, e.name)));
   }
-  // No order takes a day to stage: an older owner is a crash whose pid may have been reused.
-  const live = (o: Owner | null | undefined) =>
-    !!o &&
-    Date.now() - Date.parse(o.started_at) < STALE_OWNER_MS &&
-    (o.host !== os.hostname() || (Number.isInteger(o.pid) && processAlive(o.pid)));
+  const live = (o: Owner | null | undefined) => ownerState(o) !== 'dead';
   const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
   try {
     for (const folder of dirs) {
@@ -584,6 +606,13 @@ export async function recoverStagedOrders(
       const summary = await readSummary(dir);
       const id = summary?.id ?? owner?.order_id ?? null;
       const committed = id !== null && (await isCommitted(id));
+      if (committed === null) {
+        result.skipped.push({
+          folder: dir,
+          reason: `whether order ${id} committed cannot be asked now (database unreachable or its transaction still open); the next run decides`,
+        });
+        continue;
+      }
       if (committed && !summary) {
         result.skipped.push({
           folder: dir,

@@ -58,6 +58,8 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
       'schema',
       'registry',
       'stale',
+      'orders_on_disk',
+      'import_reports',
       'orders_folder',
       'free_space',
       'log_folder',

@@ -7,7 +7,7 @@
  * folder are consistent (a complete order with its VIN log, or nothing; the previous snapshots
  * active, or all of the new ones), and the next run succeeds.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
@@ -116,6 +116,12 @@ describe.each(DATABASE_KINDS)('kill -9 at random points (%s)', (kind) => {
     }
     console.log(`[crash ${kind}] import kills: ${tally(outcomes)}`);
     expect(outcomes).toContain('rolled back');
+    // What the kills left in the log folder (report folders of imports that never committed, or
+    // of one killed between COMMIT and the rename) is finished by the next import.
+    const last = await runCli(['import', files[0]!, '--json', '--force'], { env: t.env, timeoutMs: 120_000 });
+    expect(last.code, last.stderr).toBe(0);
+    const logImports = path.join(t.env.SILVERFOX_LOG_DIR!, 'imports');
+    expect(readdirSync(logImports).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     const end = await active();
     expectNone(end.problems, 'at the end');
   });

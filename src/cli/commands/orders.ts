@@ -59,7 +59,12 @@ function qrPathsLines(q: QrPathsRecord | null, folder: string): string[] {
 
 function historyLine(h: OrderHistoryEntry): string {
   const d = (h.detail ?? {}) as { from?: string; to?: string };
-  const what = h.action === 'qr_paths' ? `QR paths ${d.from ?? '?'} -> ${d.to ?? '?'}` : h.action;
+  const what =
+    h.action === 'qr_paths'
+      ? `QR paths ${d.from ?? '?'} -> ${d.to ?? '?'}`
+      : h.action === 'folder_repaired'
+        ? `folder rebuilt from the database (${String((h.detail as { files?: number } | null)?.files ?? '?')} files)`
+        : h.action;
   return `${formatTime(h.at.toISOString())}  ${what}${h.createdBy ? ` (by ${h.createdBy})` : ''}`;
 }
 
@@ -92,6 +97,12 @@ export const show: Action = async (env, [id]) => {
   );
   pres.out();
   const v = d.verification;
+  if (d.folderMissing) {
+    pres.error(`order #${o.id} is complete but its folder is missing: ${o.folder}`, [
+      `Rebuild it from the database: silverfox orders repair ${o.id}`,
+    ]);
+    return ExitCode.error;
+  }
   if (v.error !== undefined) {
     pres.error(`the order folder cannot be checked: ${v.error}`);
     return ExitCode.error;
@@ -197,5 +208,18 @@ export const paths: Action = async (env, [id], opts) => {
   pres.out(`  now: ${r.example}`);
   for (const f of r.csvFiles) pres.out(`  ${f.file}  ${f.cells} cell(s)`);
   pres.out('order_summary.json has the new checksums; the QR codes were not touched.');
+  return ExitCode.ok;
+};
+
+/** `silverfox orders repair ID`: rebuilds a complete order's missing folder from the database. */
+export const repair: Action = async (env, [id]) => {
+  const { pres } = env;
+  const { repairOrder } = await loadApp();
+  const r = await withApp(env, (ctx) => repairOrder(ctx, id!));
+  env.note({ dealerships: [r.order.dealershipName], counts: { repaired: 1, files: r.files } });
+  if (pres.json) return pres.outJson(r);
+  pres.out(
+    `rebuilt the folder of order #${r.order.id} (${r.order.dealershipName}) from the database: ${r.vehicles} vehicles, ${r.files} files, checksums recorded anew: ${r.folder}`,
+  );
   return ExitCode.ok;
 };

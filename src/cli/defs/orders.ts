@@ -4,7 +4,9 @@ import { examples, lazy } from '../define.js';
 export function register(program: Command): void {
   const orders = program
     .command('orders')
-    .description('order history: list, show (files verified against their checksums), void, paths')
+    .description(
+      'order history: list, show (files verified against their checksums), void, paths, repair (rebuild a missing folder)',
+    )
     .addHelpText('after', examples(['silverfox orders list', 'silverfox orders show 42']));
   orders
     .command('list')
@@ -56,6 +58,14 @@ export function register(program: Command): void {
       ]),
     )
     .action(lazy(async () => (await import('../commands/orders.js')).paths));
+  orders
+    .command('repair')
+    .argument('<id>', 'order id (42 or #42)')
+    .description(
+      "rebuild the missing folder of a complete order from the database: files regenerated, checksums recorded anew, the repair noted in the order's history",
+    )
+    .addHelpText('after', examples(['silverfox orders repair 42', 'silverfox orders repair 42 --json']))
+    .action(lazy(async () => (await import('../commands/orders.js')).repair));
   orders
     .command('archive')
     .requiredOption('--older-than <duration>', 'orders created more than this long ago (30d, 12w)')
