@@ -120,12 +120,17 @@ export async function runTracked(
       // A run that stops mid-transaction loses that transaction: the server rolls back a dropped
       // session, the embedded database recovers without it, and the next order run removes a
       // staged order folder (rule 5; the crash tests kill -9 at every point).
+      let stopping = false;
       const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
         if (e.stopGracefully && !stop.signal.aborted) {
           stop.abort(new Error(sig));
           return;
         }
         const exit = SIGNAL_EXIT[sig];
+        // A second signal while the log line is written: quit at once.
+        if (stopping) process.exit(exit);
+        stopping = true;
+        if (lockSpan) lockSpan.heldMs = Date.now() - started.getTime() - lockSpan.waitMs;
         const what = e.stopNote?.() ?? 'the work in progress was rolled back: nothing of it was committed';
         const message = `interrupted by ${sig}: \`silverfox ${name}\` stopped; ${what}`;
         e.pres.error(message, [
