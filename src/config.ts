@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { parseQrPathBase, QR_PATH_BASE_FORMS } from './core/qr-path.js';
+import { isTimeZone } from './core/calendar.js';
 import { ConfigError } from './errors.js';
 import { packageRoot } from './paths.js';
 
@@ -127,6 +128,16 @@ export const settings = {
     description: 'Scrape: requests per second to any one site (politeness); 0 means no limit.',
     schema: z.coerce.number().nonnegative().default(10),
   },
+  timeZone: {
+    env: 'SILVERFOX_TIMEZONE',
+    description:
+      'The shop\'s time zone (IANA name, e.g. America/Chicago): "today" for every day-based rule (seasoning_days, the order queue). Default: the machine\'s.',
+    schema: z
+      .string()
+      .trim()
+      .refine(isTimeZone, { message: 'not a time zone name (IANA, e.g. America/Chicago or UTC)' })
+      .optional(),
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof settings;
@@ -153,11 +164,19 @@ export interface Config {
   scrapeRequestTimeoutMs: number;
   scrapeDealershipTimeoutMs: number;
   scrapeHostRps: number;
+  /** The shop's time zone: every day-based rule counts days by the calendar there (core/calendar.ts). */
+  timeZone: string;
   /** Where the values came from, for `status` and `doctor` (never the values of secrets). */
   sources: Record<SettingName, 'flag' | 'env' | 'dotenv' | 'default'>;
 }
 
 export { packageRoot };
+
+/** The machine's time zone (TZ, else the system's), the default of SILVERFOX_TIMEZONE. */
+function machineTimeZone(): string {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone && isTimeZone(zone) ? zone : 'UTC';
+}
 
 /** Reads `.env` from `cwd`; a malformed file is a clear error. */
 function readDotenv(cwd: string): Record<string, string> {
@@ -233,6 +252,7 @@ export function resolveConfig(input: ResolveInput = {}): Readonly<Config> {
     scrapeRequestTimeoutMs: out.scrapeRequestTimeoutMs as number,
     scrapeDealershipTimeoutMs: out.scrapeDealershipTimeoutMs as number,
     scrapeHostRps: out.scrapeHostRps as number,
+    timeZone: (out.timeZone as string | undefined) ?? machineTimeZone(),
     sources,
   };
   return Object.freeze(config);

@@ -189,10 +189,16 @@ function counts(vehicles: number, sel: CaoSelection): CaoDealershipResult['count
 }
 
 /** Reads the active snapshot and VIN log through `db` and applies rule 3. */
-async function select(db: Queryable, d: Dealership, settings: DealershipSettings, now: Date) {
+async function select(
+  db: Queryable,
+  d: Dealership,
+  settings: DealershipSettings,
+  now: Date,
+  timeZone: string,
+) {
   const vehicles = await selectActiveVehicles(db, d.id);
-  const facts = await selectVinLogFacts(db, d.id, vinsToDecide(vehicles, settings, now));
-  return { vehicles, selection: selectCao(vehicles, historiesFrom(facts), settings, now) };
+  const facts = await selectVinLogFacts(db, d.id, vinsToDecide(vehicles, settings, now, timeZone));
+  return { vehicles, selection: selectCao(vehicles, historiesFrom(facts), settings, now, timeZone) };
 }
 
 function preview(d: Dealership, template: string, sel: CaoSelection, explain: boolean): CaoPreview {
@@ -262,7 +268,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
   // Preview outside the order transaction: the operator may take a while to answer.
   let shown: Set<string> | undefined;
   if (opts.dryRun || opts.confirm) {
-    const { vehicles, selection } = await select(ctx.db, d, settings, now);
+    const { vehicles, selection } = await select(ctx.db, d, settings, now, ctx.config.timeZone);
     restrictToOnly(selection, opts);
     const p = preview(d, settings.template, selection, opts.explain ?? false);
     const c = counts(vehicles.length, selection);
@@ -285,7 +291,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
     plan: async (tx) => {
       // Again under the lock: a concurrent run may have ordered some of these meanwhile (rule 6).
       const at = ctx.now();
-      const read = await readActiveSnapshot(tx, d.id, () => select(tx, d, settings, at));
+      const read = await readActiveSnapshot(tx, d.id, () => select(tx, d, settings, at, ctx.config.timeZone));
       const { vehicles, selection } = read.value;
       // Vehicles that appeared after the preview was confirmed wait for the next run.
       const unconfirmed = shown ? selection.toOrder.filter((s) => !shown.has(s.vehicle.vin)).length : 0;

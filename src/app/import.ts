@@ -32,6 +32,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { yearIn } from '../core/calendar.js';
 import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
 import { DealershipResolver, nameKey, type NamedDealership } from '../core/dealership.js';
 import {
@@ -274,7 +275,7 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
   const dryRun = options.dryRun === true;
   const fixed = options.dealer !== undefined ? await resolveDealership(ctx, options.dealer) : null;
   const hashExtra = { map, dealer: fixed?.id ?? null };
-  const currentYear = ctx.now().getFullYear();
+  const currentYear = yearIn(ctx.now(), ctx.config.timeZone);
   const logRoot = path.join(ctx.config.logDir, 'imports');
   // Assigned inside the transaction callback; declared with `as` so TypeScript keeps the union.
   let tmpDir = null as string | null;

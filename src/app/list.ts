@@ -108,6 +108,7 @@ async function resolveEntries(
   settings: DealershipSettings,
   applyFilters: boolean,
   now: Date,
+  timeZone: string,
 ): Promise<Resolution> {
   const vins = entries.flatMap((e) => (e.kind === 'vin' ? [e.vin] : []));
   const stocks = entries.flatMap((e) => (e.kind === 'stock' ? [e.stock] : []));
@@ -162,7 +163,7 @@ async function resolveEntries(
     }
     listed.add(found.vin);
     if (applyFilters) {
-      const removed = filterVehicle(found, settings, now);
+      const removed = filterVehicle(found, settings, now, timeZone);
       if (removed) {
         out.filteredOut.push({ ...reported(found), entry: e.entry, ...removed });
         continue;
@@ -223,7 +224,15 @@ async function listFor(
       const done = await selectOrderByIdempotencyKey(ctx.db, opts.idempotencyKey);
       if (done) return result('already_done', none, { orderId: done.id, folder: done.folder });
     }
-    const r = await resolveEntries(ctx.db, d, parsed.entries, settings, opts.filters ?? false, ctx.now());
+    const r = await resolveEntries(
+      ctx.db,
+      d,
+      parsed.entries,
+      settings,
+      opts.filters ?? false,
+      ctx.now(),
+      ctx.config.timeZone,
+    );
     return result('dry_run', r);
   }
 
@@ -238,7 +247,15 @@ async function listFor(
     faults: opts.faults,
     plan: async (tx) => {
       const read = await readActiveSnapshot(tx, d.id, () =>
-        resolveEntries(tx, d, parsed.entries, settings, opts.filters ?? false, ctx.now()),
+        resolveEntries(
+          tx,
+          d,
+          parsed.entries,
+          settings,
+          opts.filters ?? false,
+          ctx.now(),
+          ctx.config.timeZone,
+        ),
       );
       const r = read.value;
       return {

@@ -6,6 +6,7 @@
  * raw = normalized + duplicates + not-vehicles, with flags counted (failure 4: never a silent gap).
  */
 import { performance } from 'node:perf_hooks';
+import { yearIn } from '../core/calendar.js';
 import {
   addCounts,
   emptyCounts,
@@ -60,7 +61,7 @@ export async function normalizeDealerships(
   const started = performance.now();
   const named =
     options.dealers && options.dealers.length > 0 ? await resolveDealerships(ctx, options.dealers) : null;
-  const currentYear = ctx.now().getFullYear();
+  const currentYear = yearIn(ctx.now(), ctx.config.timeZone);
   return ctx.db.transaction(async (tx) => {
     await lockImports(tx);
     const snapshots = await selectActiveSnapshots(

@@ -38,8 +38,8 @@ export function operatorName(): string {
 
 /** Resolves `--date` (YYYY-MM-DD, today, yesterday, tomorrow; default today). */
 export function resolveDay(ctx: AppContext, text?: string): string {
-  if (text === undefined) return formatDay(ctx.now());
-  const day = parseDay(text, ctx.now());
+  if (text === undefined) return formatDay(ctx.now(), ctx.config.timeZone);
+  const day = parseDay(text, ctx.now(), ctx.config.timeZone);
   if (!day) throw new UsageError(`--date expects YYYY-MM-DD, today, yesterday or tomorrow; got "${text}"`);
   return day;
 }
@@ -71,7 +71,7 @@ async function materialize(ctx: AppContext, day: string, staleMinutes = 30): Pro
 }
 
 function toItems(ctx: AppContext, entries: QueueEntryRecord[]): QueueItem[] {
-  const today = formatDay(ctx.now());
+  const today = formatDay(ctx.now(), ctx.config.timeZone);
   return entries.map((e) => ({
     ...e,
     missed: e.dueDate < today && (e.status === 'pending' || e.status === 'running'),

@@ -6,12 +6,14 @@
  * - Server: a session advisory lock on a connection of its own (released by the server if the
  *   holder dies).
  * - Embedded: `<dataDir>/silverfox-run.lock` holding the holder's pid, command and start time (a
- *   lock of a dead pid is taken over). PGlite admits one process anyway; the run lock adds the
- *   waiting and a message that names the run in the way.
+ *   lock of a dead pid is taken over, atomically: see db/lockfile.ts). PGlite admits one process
+ *   anyway; the run lock adds the waiting and a message that names the run in the way, and the
+ *   database lockfile is waited for too (a reader such as `status` may hold it for a moment).
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { lockHeldByOther, lockPid, tryLockFile } from '../db/lockfile.js';
 import { SilverfoxError } from '../errors.js';
 
 export const RUN_LOCK_FILE = 'silverfox-run.lock';
@@ -43,16 +45,7 @@ export interface AcquireOptions {
   pollMs?: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The holder recorded in an embedded run-lock file, when its process is alive and not us. */
+/** The holder recorded in an embedded lock file (run lock or database lockfile), when its process is alive and not us. */
 export function readFileHolder(file: string): RunLockHolder | undefined {
   let text: string;
   try {
@@ -60,6 +53,11 @@ export function readFileHolder(file: string): RunLockHolder | undefined {
   } catch {
     return undefined;
   }
+  return holderOf(text, file);
+}
+
+function holderOf(text: string, file: string): RunLockHolder | undefined {
+  if (!lockHeldByOther(text)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -68,45 +66,21 @@ export function readFileHolder(file: string): RunLockHolder | undefined {
   }
   // The database lockfile holds a bare pid; the run-lock file a JSON object.
   const h: RunLockHolder =
-    parsed && typeof parsed === 'object'
-      ? (parsed as RunLockHolder)
-      : { pid: Number.parseInt(text.trim(), 10) };
-  if (!Number.isInteger(h.pid) || h.pid! <= 0 || h.pid === process.pid || !alive(h.pid!)) return undefined;
+    parsed && typeof parsed === 'object' ? (parsed as RunLockHolder) : { pid: lockPid(text) };
   return { ...h, where: file };
 }
 
-/** Takes the embedded run-lock file once; undefined when a live process holds it. */
-function tryFileLock(file: string, command: string): (() => void) | undefined {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify({ pid: process.pid, command, since: new Date().toISOString() }), {
-        flag: 'wx',
-      });
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        // A long-lived process (the wizard) opens and releases many times: do not pile up listeners.
-        process.removeListener('exit', release);
-        try {
-          if ((JSON.parse(readFileSync(file, 'utf8')) as RunLockHolder).pid === process.pid) unlinkSync(file);
-        } catch {
-          // gone, or replaced by a restore
-        }
-      };
-      process.once('exit', release);
-      return release;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (readFileHolder(file)) return undefined;
-      try {
-        unlinkSync(file); // stale: dead pid, garbage, or our own leftover
-      } catch {
-        // someone else removed it first
-      }
-    }
-  }
-  return undefined;
+/** Takes the embedded run-lock file once (a stale one atomically); the holder when a live process has it. */
+function tryFileLock(
+  file: string,
+  command: string,
+): { release: () => void; holder?: undefined } | { release?: undefined; holder: RunLockHolder | undefined } {
+  const got = tryLockFile(
+    file,
+    JSON.stringify({ pid: process.pid, command, since: new Date().toISOString() }),
+  );
+  if (got.release) return { release: got.release };
+  return { holder: got.holder === undefined ? undefined : holderOf(got.holder, file) };
 }
 
 function describeHolder(h: RunLockHolder | undefined): string {
@@ -182,11 +156,14 @@ export async function acquireRunLock(
 
   mkdirSync(config.dataDir, { recursive: true });
   const file = path.join(config.dataDir, RUN_LOCK_FILE);
-  let release: (() => void) | undefined;
+  let release: () => void;
   for (;;) {
-    release = tryFileLock(file, opts.command);
-    if (release) break;
-    const h = readFileHolder(file);
+    const got = tryFileLock(file, opts.command);
+    if (got.release) {
+      release = got.release;
+      break;
+    }
+    const h = got.holder;
     if (Date.now() >= deadline) throw lockedError(h, opts.waitSeconds);
     tell(h);
     await sleep(Math.min(poll, Math.max(0, deadline - Date.now())));

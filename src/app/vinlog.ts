@@ -59,7 +59,7 @@ export async function showVin(ctx: AppContext, text: string): Promise<VinReport>
       orderId: e.orderId,
       processedAt: e.processedAt,
     }));
-    const filteredBy = filterVehicle(vehicle, d.effectiveSettings, now);
+    const filteredBy = filterVehicle(vehicle, d.effectiveSettings, now, ctx.config.timeZone);
     const history = historiesFrom(facts).get(vehicle.vin) ?? { own: [], otherDealerships: [] };
     return {
       dealership: { id: d.id, name: d.name, slug: d.slug },

@@ -35,6 +35,25 @@ export const RUN_LOCKED_COMMANDS: ReadonlySet<string> = new Set([
   'db restore',
 ]);
 
+/**
+ * Writing commands that a SIGINT/SIGTERM stops with a message and a run-log line (exit 130/143).
+ * `scrape` is not among them: it stops gracefully on its own SIGINT handler.
+ */
+const SIGNAL_TRAPPED: ReadonlySet<string> = new Set([
+  'import',
+  'normalize',
+  'cao',
+  'list',
+  'demo',
+  'orders void',
+  'orders archive',
+  'vinlog import',
+  'db prune',
+  'db restore',
+]);
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
 /** Commands that leave no line in the run log (reading the log should not grow it). */
 const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(['logs']);
 
@@ -59,8 +78,10 @@ export function lazy(load: () => Promise<Action>) {
       .flat()
       .filter((a): a is string => typeof a === 'string');
     const name = commandPath(cmd);
-    lastExit.code = await runTracked(cmd, { name, args, opts }, async (env) =>
-      (await load())(env, args, opts, cmd),
+    lastExit.code = await runTracked(
+      cmd,
+      { name, args, opts, trapSignals: SIGNAL_TRAPPED.has(name) },
+      async (env) => (await load())(env, args, opts, cmd),
     );
   };
 }
@@ -72,7 +93,14 @@ export function lazy(load: () => Promise<Action>) {
  */
 export async function runTracked(
   cmd: Command,
-  run: { name: string; args: string[]; opts?: Record<string, unknown>; lockAs?: string },
+  run: {
+    name: string;
+    args: string[];
+    opts?: Record<string, unknown>;
+    lockAs?: string;
+    /** Stop on SIGINT/SIGTERM with a message and a run-log line (not the wizard: it has its own). */
+    trapSignals?: boolean;
+  },
   body: (env: CommandEnv) => Promise<number | void>,
 ): Promise<number> {
   const started = new Date();
@@ -84,9 +112,48 @@ export async function runTracked(
   const { commandEnv, reportError } = await import('./run.js');
   let lock: { release(): Promise<void> } | undefined;
   let lockSpan: { waitMs: number; heldMs: number } | undefined;
+  let untrap = () => {};
   try {
-    env = commandEnv(cmd);
+    const stop = new AbortController();
+    env = { ...commandEnv(cmd), signal: stop.signal };
     const e = env;
+    if (run.trapSignals) {
+      // Without this, SIGINT/SIGTERM ended the run with 130/143, no message and no run-log line.
+      // A run that stops mid-transaction loses that transaction: the server rolls back a dropped
+      // session, the embedded database recovers without it, and the next order run removes a
+      // staged order folder (rule 5; the crash tests kill -9 at every point).
+      let stopping = false;
+      const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+        if (e.stopGracefully && !stop.signal.aborted) {
+          stop.abort(new Error(sig));
+          return;
+        }
+        const exit = SIGNAL_EXIT[sig];
+        // A second signal while the log line is written: quit at once.
+        if (stopping) process.exit(exit);
+        stopping = true;
+        if (lockSpan) lockSpan.heldMs = Date.now() - started.getTime() - lockSpan.waitMs;
+        const what = e.stopNote?.() ?? 'the work in progress was rolled back: nothing of it was committed';
+        const message = `interrupted by ${sig}: \`silverfox ${name}\` stopped; ${what}`;
+        e.pres.error(message, [
+          'A staged order folder left behind is removed by the next order run; `silverfox doctor` checks.',
+        ]);
+        const failure = { code: 'interrupted', message };
+        void writeRunLog(e, { name, args, started, code: exit, failure, lock: lockSpan })
+          .then((file) => {
+            if (file) process.stderr.write(`log: ${file}\n`);
+          })
+          .finally(() => process.exit(exit));
+      };
+      const onInt = () => onSignal('SIGINT');
+      const onTerm = () => onSignal('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      untrap = () => {
+        process.removeListener('SIGINT', onInt);
+        process.removeListener('SIGTERM', onTerm);
+      };
+    }
     if (RUN_LOCKED_COMMANDS.has(run.lockAs ?? name) && opts.dryRun !== true) {
       const { acquireRunLock } = await import('../app/run-lock.js');
       lock = await acquireRunLock(e.config, {
@@ -101,6 +168,15 @@ export async function runTracked(
     failure = err;
     code = reportError(err, env?.pres ?? new Presentation(cmd.optsWithGlobals()));
   } finally {
+    untrap();
+    // A command that stopped gracefully on a signal exits as a signalled run does.
+    const reason: unknown = env?.signal.aborted ? env.signal.reason : undefined;
+    if (
+      failure !== undefined &&
+      reason instanceof Error &&
+      (reason.message === 'SIGINT' || reason.message === 'SIGTERM')
+    )
+      code = SIGNAL_EXIT[reason.message];
     if (lockSpan) lockSpan.heldMs = Date.now() - started.getTime() - lockSpan.waitMs;
     await lock?.release().catch(() => {});
   }

@@ -18,6 +18,14 @@ export interface CommandEnv {
   note(fields: RunLogNotes): void;
   /** What was noted so far. */
   readonly notes: RunLogNotes;
+  /**
+   * Aborted on the first SIGINT/SIGTERM when the command set `stopGracefully` (it honours the
+   * signal and rolls back by itself); otherwise a signal stops the run at once (see define.ts).
+   */
+  readonly signal: AbortSignal;
+  stopGracefully?: boolean;
+  /** What a signal would roll back now, for the message printed when one stops the run. */
+  stopNote?: () => string;
 }
 
 /** Config flags that the global `--db` option sets. */
@@ -44,7 +52,7 @@ export function commandEnv(cmd: Command, extraFlags: Partial<Record<string, unkn
       for (const [k, v] of Object.entries(fields.counts)) notes.counts[k] = (notes.counts[k] ?? 0) + v;
     }
   };
-  return { flags, pres, config, note, notes };
+  return { flags, pres, config, note, notes, signal: new AbortController().signal };
 }
 
 /** Opens the app context (lazily importing the database code), runs `fn`, closes. */

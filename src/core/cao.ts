@@ -8,6 +8,7 @@
  * decision* orders it (`new`, `cross_dealership`, `condition_changed`) or skips it (`recent`,
  * `already_ordered`). Filters read normalized columns only (failure 10).
  */
+import { dayIn, daysBetween } from './calendar.js';
 import type { Condition, DealershipSettings } from './dealership.js';
 import type { OrderedReason, SkippedReason } from './order.js';
 
@@ -72,13 +73,14 @@ export type FilterSettings = Pick<
 
 const DAY_MS = 86_400_000;
 
-/** Whole days from `YYYY-MM-DD` to the calendar day of `now` (UTC), or null for an unreadable date. */
-export function daysSince(date: string, now: Date): number | null {
+/**
+ * Whole days from `YYYY-MM-DD` to the calendar day of `now` in the shop's `timeZone` (one clock for
+ * days, core/calendar.ts), or null for an unreadable date.
+ */
+export function daysSince(date: string, now: Date, timeZone: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
-  if (!m) return null;
-  const then = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return Math.floor((today - then) / DAY_MS);
+  if (!m || Number.isNaN(Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`))) return null;
+  return daysBetween(`${m[1]}-${m[2]}-${m[3]}`, dayIn(now, timeZone));
 }
 
 /** `used` in settings means po + cpo (failure 7); the other names are conditions themselves. */
@@ -120,7 +122,12 @@ function hit(filter: FilterName, detail: string): FilterHit {
  * A missing value passes a range filter (min/max price, min_year, seasoning_days): the
  * `require_price` / `require_stock` settings exist to exclude vehicles without them.
  */
-export function dealershipFilter(v: InventoryVehicle, settings: FilterSettings, now: Date): FilterHit | null {
+export function dealershipFilter(
+  v: InventoryVehicle,
+  settings: FilterSettings,
+  now: Date,
+  timeZone: string,
+): FilterHit | null {
   const allowed = allowedConditions(settings.vehicle_types);
   if (!allowed.has(v.condition))
     return hit(
@@ -134,7 +141,7 @@ export function dealershipFilter(v: InventoryVehicle, settings: FilterSettings, 
   if (settings.min_year !== null && v.year !== null && v.year < settings.min_year)
     return hit('min_year', `year ${v.year} is before min_year ${settings.min_year}`);
   if (settings.seasoning_days !== null && settings.seasoning_days > 0 && v.dateInStock !== null) {
-    const days = daysSince(v.dateInStock, now);
+    const days = daysSince(v.dateInStock, now, timeZone);
     if (days !== null && days < settings.seasoning_days)
       return hit(
         'seasoning_days',
@@ -172,8 +179,13 @@ export function dealershipFilter(v: InventoryVehicle, settings: FilterSettings, 
 }
 
 /** Rule 3a then 3b: what removes the vehicle from a CAO, or null. */
-export function filterVehicle(v: InventoryVehicle, settings: FilterSettings, now: Date): FilterHit | null {
-  return candidateRule(v, settings) ?? dealershipFilter(v, settings, now);
+export function filterVehicle(
+  v: InventoryVehicle,
+  settings: FilterSettings,
+  now: Date,
+  timeZone: string,
+): FilterHit | null {
+  return candidateRule(v, settings) ?? dealershipFilter(v, settings, now, timeZone);
 }
 
 /** Where a VIN-log entry came from. `baseline` and `legacy` were imported from the old system. */
@@ -321,9 +333,10 @@ export function vinsToDecide(
   vehicles: readonly InventoryVehicle[],
   settings: FilterSettings,
   now: Date,
+  timeZone: string,
 ): string[] {
   const out = new Set<string>();
-  for (const v of vehicles) if (!filterVehicle(v, settings, now)) out.add(v.vin);
+  for (const v of vehicles) if (!filterVehicle(v, settings, now, timeZone)) out.add(v.vin);
   return [...out];
 }
 
@@ -336,12 +349,13 @@ export function selectCao(
   facts: readonly VinLogFact[] | Map<string, VinHistory>,
   settings: CaoSettings,
   now: Date,
+  timeZone: string,
 ): CaoSelection {
   const histories = facts instanceof Map ? facts : historiesFrom(facts);
   const sel: CaoSelection = { toOrder: [], skipped: [], filteredOut: [], duplicates: [] };
   const seen = new Set<string>();
   for (const vehicle of vehicles) {
-    const removed = filterVehicle(vehicle, settings, now);
+    const removed = filterVehicle(vehicle, settings, now, timeZone);
     if (removed) {
       sel.filteredOut.push({ vehicle, ...removed });
       continue;

@@ -4,7 +4,10 @@
  * Glossary: a *scheduled order* is an entry of a dealership's registry `schedule`; a *queue entry*
  * is one scheduled order on one date, with a status (pending, running, done, failed, skipped).
  */
+import { addDays, dayIn, weekdayIndex } from './calendar.js';
 import { scheduleKey, WEEKDAYS, type ScheduleEntry, type Weekday } from './dealership.js';
+
+export { addDays };
 
 export const QUEUE_STATUSES = ['pending', 'running', 'done', 'failed', 'skipped'] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
@@ -19,34 +22,28 @@ export interface DueOrder {
   priority: number;
 }
 
-/** Parses `YYYY-MM-DD` (or `today`) into a calendar date string; anything else is undefined. */
-export function parseDay(text: string, today: Date): string | undefined {
+/**
+ * Parses `YYYY-MM-DD` (or `today`, `yesterday`, `tomorrow`: days in the shop's `timeZone` at the
+ * instant `now`) into a calendar date string; anything else is undefined.
+ */
+export function parseDay(text: string, now: Date, timeZone: string): string | undefined {
   const t = text.trim().toLowerCase();
-  if (t === 'today') return formatDay(today);
-  if (t === 'yesterday') return addDays(formatDay(today), -1);
-  if (t === 'tomorrow') return addDays(formatDay(today), 1);
+  if (t === 'today') return formatDay(now, timeZone);
+  if (t === 'yesterday') return addDays(formatDay(now, timeZone), -1);
+  if (t === 'tomorrow') return addDays(formatDay(now, timeZone), 1);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(t)) return undefined;
   const d = new Date(`${t}T12:00:00Z`);
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== t ? undefined : t;
 }
 
-/** The local calendar date of an instant, as `YYYY-MM-DD`. */
-export function formatDay(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-/** `2026-11-23` + 1 -> `2026-11-24`. */
-export function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
+/** The calendar date of an instant in the shop's time zone, as `YYYY-MM-DD`. */
+export function formatDay(d: Date, timeZone: string): string {
+  return dayIn(d, timeZone);
 }
 
 /** The weekday of a calendar date. */
 export function weekdayOf(day: string): Weekday {
-  const js = new Date(`${day}T12:00:00Z`).getUTCDay(); // 0 = Sunday
-  return WEEKDAYS[(js + 6) % 7]!;
+  return WEEKDAYS[weekdayIndex(day)]!;
 }
 
 /** Monday..Sunday of the week that holds `day`. */

@@ -4,7 +4,8 @@ import type { Database } from './database.js';
 import { migrate } from './migrate.js';
 
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbConnectTimeoutMs'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbConnectTimeoutMs'> &
+    Partial<Pick<Config, 'waitLockSeconds'>>,
   opts: { migrate?: boolean } = {},
 ): Promise<Database> {
   let db: Database;
@@ -13,7 +14,8 @@ export async function openDatabase(
     db = await openServerDatabase(config.databaseUrl, config.dbConnectTimeoutMs);
   } else {
     const { openEmbeddedDatabase } = await import('./pglite-adapter.js');
-    db = await openEmbeddedDatabase(config.dataDir);
+    // --wait-lock bounds the wait for another process that has the embedded database open.
+    db = await openEmbeddedDatabase(config.dataDir, { waitLockMs: (config.waitLockSeconds ?? 0) * 1000 });
   }
   if (opts.migrate !== false) {
     try {

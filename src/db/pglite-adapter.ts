@@ -2,7 +2,7 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { copyStatement, type Database, type Queryable, type QueryResult, type Row } from './database.js';
 import { commitError, toDatabaseError } from './errors.js';
-import { acquireLock } from './lockfile.js';
+import { acquireLockWaiting } from './lockfile.js';
 
 /** PGlite's COPY takes one blob per statement; we send bounded pieces so memory stays flat. */
 const COPY_BLOB_BYTES = 16 * 1024 * 1024;
@@ -62,9 +62,15 @@ export const embeddedFaults: {
   beforeTransaction?: () => void | Promise<void>;
 } = {};
 
-/** Opens (creating on first use) the embedded database in `dir`. */
-export async function openEmbeddedDatabase(dir: string): Promise<Database> {
-  const release = acquireLock(dir);
+/**
+ * Opens (creating on first use) the embedded database in `dir`, waiting up to `waitLockMs` for
+ * another process that has it open.
+ */
+export async function openEmbeddedDatabase(
+  dir: string,
+  opts: { waitLockMs?: number } = {},
+): Promise<Database> {
+  const release = await acquireLockWaiting(dir, opts.waitLockMs ?? 0);
   let pg: PGlite;
   try {
     const { PGlite } = await import('@electric-sql/pglite');

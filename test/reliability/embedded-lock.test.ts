@@ -91,4 +91,53 @@ describe('the embedded database opened by two processes', () => {
       });
     }
   });
+
+  it('five cao and one import with --wait-lock over a stale lock, a reader holding the database now and then: all run, one at a time', async () => {
+    // Issue 15.3: two of them used to hold the run lock at once (the stale-lock takeover raced), and
+    // the second then exited "database in use" instead of waiting; a reader (`status`) holding the
+    // database when a writer opens it must be waited for too.
+    const data = t.env.SILVERFOX_DATA_DIR!;
+    const feed = writeFeed(
+      path.join(t.dir, 'writers.csv'),
+      vins(40, 300_000).map((vin, i) => ({
+        dealer: ['Columbia Honda', 'HW Kia', 'Spirit Lexus'][i % 3]!,
+        vin,
+      })),
+    );
+    for (let round = 0; round < 2; round++) {
+      const started = Date.now();
+      writeFileSync(
+        path.join(data, 'silverfox-run.lock'),
+        JSON.stringify({ pid: 999999999, command: 'cao', since: new Date().toISOString() }),
+      );
+      writeFileSync(path.join(data, 'silverfox.lock'), '999999999');
+      let reading = true;
+      const reader = (async () => {
+        while (reading) {
+          await runCli(['status', '--json'], { env: t.env });
+          await sleep(50);
+        }
+      })();
+      const writers = [
+        ...['Columbia Honda', 'HW Kia', 'Spirit Lexus', 'Columbia Honda', 'HW Kia'].map((d) =>
+          runCli(['cao', d, '--yes', '--json', '--wait-lock', '120'], { env: t.env, timeoutMs: 300_000 }),
+        ),
+        runCli(['import', feed, '--force', '--json', '--wait-lock', '120'], {
+          env: t.env,
+          timeoutMs: 300_000,
+        }),
+      ];
+      const runs = await Promise.all(writers);
+      reading = false;
+      await reader;
+      console.log(
+        `[embedded-lock] writers round ${round}: ${runs.map((r) => r.code).join(' ')} in ${Date.now() - started} ms`,
+      );
+      for (const [k, r] of runs.entries()) {
+        expect(r.stderr, `round ${round}, writer ${k}`).not.toMatch(/database in use|another run holds/);
+        expect([0, 3], `round ${round}, writer ${k}: ${r.stderr}`).toContain(r.code);
+      }
+      await withDb(t.env, async (db) => expectNone(await importProblems(db), `round ${round}`));
+    }
+  });
 });

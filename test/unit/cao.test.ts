@@ -99,7 +99,7 @@ describe('candidate rules and filters (rule 3a, 3b)', () => {
     ['no keyword match passes', {}, { exclude_keywords: ['fleet', 'loaner'] }, null],
   ];
   it.each(cases)('%s', (_what, over, settings, expected) => {
-    const hit = filterVehicle(vehicle(over), { ...defaults, ...settings }, NOW);
+    const hit = filterVehicle(vehicle(over), { ...defaults, ...settings }, NOW, 'UTC');
     expect(hit?.filter ?? null).toBe(expected);
     if (hit) expect(hit.detail.length).toBeGreaterThan(10);
   });
@@ -107,7 +107,7 @@ describe('candidate rules and filters (rule 3a, 3b)', () => {
   it('reads the normalized columns, so raw-looking text never decides (failure 10)', () => {
     // The raw feed said "Used" but normalization made it po: the filter compares po.
     expect(
-      filterVehicle(vehicle({ condition: 'po' }), { ...defaults, vehicle_types: ['used'] }, NOW),
+      filterVehicle(vehicle({ condition: 'po' }), { ...defaults, vehicle_types: ['used'] }, NOW, 'UTC'),
     ).toBeNull();
   });
 
@@ -116,12 +116,13 @@ describe('candidate rules and filters (rule 3a, 3b)', () => {
       vehicle({ condition: 'po', price: 100, year: 1999 }),
       { ...defaults, vehicle_types: ['new'], min_price: 5000, min_year: 2010 },
       NOW,
+      'UTC',
     );
     expect(hit?.filter).toBe('vehicle_types');
   });
 
   it('explains with the values compared', () => {
-    const hit = filterVehicle(vehicle({ price: 4500 }), { ...defaults, min_price: 5000 }, NOW);
+    const hit = filterVehicle(vehicle({ price: 4500 }), { ...defaults, min_price: 5000 }, NOW, 'UTC');
     expect(hit?.detail).toBe('price $4,500 is below min_price $5,000');
   });
 
@@ -131,10 +132,10 @@ describe('candidate rules and filters (rule 3a, 3b)', () => {
   });
 
   it('counts whole calendar days', () => {
-    expect(daysSince('2026-11-20', NOW)).toBe(0);
-    expect(daysSince('2026-11-19', NOW)).toBe(1);
-    expect(daysSince('2026-10-21', NOW)).toBe(30);
-    expect(daysSince('garbage', NOW)).toBeNull();
+    expect(daysSince('2026-11-20', NOW, 'UTC')).toBe(0);
+    expect(daysSince('2026-11-19', NOW, 'UTC')).toBe(1);
+    expect(daysSince('2026-10-21', NOW, 'UTC')).toBe(30);
+    expect(daysSince('garbage', NOW, 'UTC')).toBeNull();
   });
 });
 
@@ -279,7 +280,7 @@ describe('selectCao', () => {
       fact('AAAAAAAAAAAAAAAA4', {}), // already_ordered
       fact('AAAAAAAAAAAAAAAA5', { own: false, dealershipName: 'Other' }), // cross_dealership
     ];
-    const sel = selectCao(vs, facts, { ...defaults, min_price: 1000 }, NOW);
+    const sel = selectCao(vs, facts, { ...defaults, min_price: 1000 }, NOW, 'UTC');
     expect(sel.toOrder.map((s) => [s.vehicle.vin, s.reason])).toEqual([
       ['AAAAAAAAAAAAAAAA1', 'new'],
       ['AAAAAAAAAAAAAAAA2', 'condition_changed'],
@@ -297,14 +298,14 @@ describe('selectCao', () => {
   });
 
   it('orders a VIN once even if it appears twice', () => {
-    const sel = selectCao([vehicle(), vehicle()], [], defaults, NOW);
+    const sel = selectCao([vehicle(), vehicle()], [], defaults, NOW, 'UTC');
     expect(sel.toOrder).toHaveLength(1);
     expect(sel.duplicates).toEqual([vehicle().vin]);
   });
 
   it('asks the VIN log only about vehicles that pass the filters', () => {
     const vs = [vehicle({ vin: 'A1' }), vehicle({ vin: 'A2', condition: 'unknown' })];
-    expect(vinsToDecide(vs, defaults, NOW)).toEqual(['A1']);
+    expect(vinsToDecide(vs, defaults, NOW, 'UTC')).toEqual(['A1']);
   });
 
   it('groups facts into own entries and other dealerships', () => {

@@ -52,6 +52,26 @@ describe('resolveConfig', () => {
     expect((err as Error).message).toContain('SILVERFOX_STALE_HOURS');
   });
 
+  it('the shop time zone: SILVERFOX_TIMEZONE from the environment or .env, else the machine zone', () => {
+    expect(resolveConfig({ env: { SILVERFOX_TIMEZONE: 'America/Chicago' }, cwd: tmp() }).timeZone).toBe(
+      'America/Chicago',
+    );
+    const fromDotenv = resolveConfig({ env: {}, cwd: tmp('SILVERFOX_TIMEZONE=Pacific/Auckland\n') });
+    expect(fromDotenv.timeZone).toBe('Pacific/Auckland');
+    expect(fromDotenv.sources.timeZone).toBe('dotenv');
+    const saved = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo';
+    try {
+      expect(resolveConfig({ env: {}, cwd: tmp() }).timeZone).toBe('Asia/Tokyo');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+    expect(() => resolveConfig({ env: { SILVERFOX_TIMEZONE: 'Central' }, cwd: tmp() })).toThrow(
+      /SILVERFOX_TIMEZONE: not a time zone name/,
+    );
+  });
+
   it('a poisoned .env cannot inject other variables than the schema reads', () => {
     const cwd = tmp('SILVERFOX_CONCURRENCY=2\nNODE_OPTIONS=--require /tmp/evil.js\n$(rm -rf /)=1\n');
     const c = resolveConfig({ env: {}, cwd });

@@ -25,12 +25,12 @@ describe('calendar', () => {
     expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
   });
   it('parses days strictly', () => {
-    const now = new Date(2026, 10, 23, 15, 0);
-    expect(parseDay('today', now)).toBe('2026-11-23');
-    expect(parseDay('yesterday', now)).toBe('2026-11-22');
-    expect(parseDay('2026-11-24', now)).toBe('2026-11-24');
-    expect(parseDay('2026-02-30', now)).toBeUndefined();
-    expect(parseDay('24/11/2026', now)).toBeUndefined();
+    const now = new Date('2026-11-23T15:00:00Z');
+    expect(parseDay('today', now, 'UTC')).toBe('2026-11-23');
+    expect(parseDay('yesterday', now, 'UTC')).toBe('2026-11-22');
+    expect(parseDay('2026-11-24', now, 'UTC')).toBe('2026-11-24');
+    expect(parseDay('2026-02-30', now, 'UTC')).toBeUndefined();
+    expect(parseDay('24/11/2026', now, 'UTC')).toBeUndefined();
   });
 });
 

@@ -65,6 +65,18 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
       : undefined;
   const { runCao } = await import('../../app/cao.js');
   let done = 0;
+  // What a signal would roll back: the orders being written; those finished are committed.
+  const writing = new Set<string>();
+  const finished: string[] = [];
+  env.stopNote = () =>
+    [
+      writing.size > 0
+        ? `rolled back: the order for ${[...writing].join(', ')} (nothing of it was committed)`
+        : 'no order was being written',
+      finished.length > 0 ? `kept: ${finished.join(', ')} (finished before the signal)` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
   const result = await withApp(env, (ctx) =>
     runCao(ctx, {
       dealers,
@@ -75,6 +87,11 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
       concurrency,
       confirm,
       onProgress: (e) => {
+        if (e.phase === 'writing') writing.add(e.dealership);
+        if (e.phase === 'done' || e.phase === 'failed') {
+          writing.delete(e.dealership);
+          finished.push(`${e.dealership} ${e.phase === 'done' ? (e.message ?? 'done') : 'failed'}`);
+        }
         if (all && (e.phase === 'done' || e.phase === 'failed'))
           pres.info(`[${++done}] ${e.dealership}: ${e.message ?? e.phase}`);
       },

@@ -146,12 +146,12 @@ function printImport(pres: Presentation, r: ImportResult, reasonText: Record<str
 export const importCommand: Action = async (env, files, opts) => {
   const { pres } = env;
   const { importFiles, REJECT_REASON_TEXT } = await import('../../app/import.js');
-  const ac = new AbortController();
-  const onSigint = () => {
+  // The first SIGINT/SIGTERM cancels at the next batch (define.ts traps them); a second quits at once.
+  env.stopGracefully = true;
+  env.stopNote = () => 'the import was rolled back: no snapshot was activated or archived';
+  const onAbort = () =>
     pres.warn('cancelling: the import is rolled back, nothing changes (Ctrl-C again to quit at once)');
-    ac.abort();
-  };
-  process.once('SIGINT', onSigint);
+  env.signal.addEventListener('abort', onAbort, { once: true });
   const progress = progressReporter(pres);
   let r: ImportResult;
   try {
@@ -165,13 +165,13 @@ export const importCommand: Action = async (env, files, opts) => {
         dryRun: opts.dryRun === true,
         normalize: opts.normalize !== false,
         stdin: process.stdin,
-        signal: ac.signal,
+        signal: env.signal,
         onProgress: progress.onProgress,
       }),
     );
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSigint);
+    env.signal.removeEventListener('abort', onAbort);
   }
   env.note({
     dealerships: r.dealerships.slice(0, 100).map((d) => d.name),
