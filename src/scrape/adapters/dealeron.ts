@@ -122,9 +122,15 @@ export const adapter: Adapter<z.infer<typeof options>> = {
     const host = new URL(ctx.siteUrl).host;
     const shortPage = opts.short_page ?? opts.page_size;
     let shown = 0;
+    // A store filter applied by the site: its value goes in its parameter (`Dealership=`, `Location=`).
+    const sf = ctx.params.store_filter;
+    const storeParam: Record<string, string> = sf?.param
+      ? { [sf.param]: Array.isArray(sf.value) ? sf.value[0]! : sf.value }
+      : {};
     for (let pt = 1; ; pt++) {
       if (pt > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
       const q = new URLSearchParams({
+        ...storeParam,
         ...opts.query,
         host,
         pt: String(pt),
