@@ -11,6 +11,7 @@ import {
 import { findDealershipById, listDealerships, type DealershipRecord } from '../db/dealerships.js';
 import { InputError, NotFoundError, UsageError } from '../errors.js';
 import type { AppContext } from './context.js';
+import { entryProblems } from './scrape-entry.js';
 import {
   deleteRegistryEntry,
   readRegistry,
@@ -95,6 +96,8 @@ function findRegistryEntry(ctx: AppContext, d: Dealership) {
 
 export interface DealerChanges {
   url?: string;
+  /** The registry's `api_host` (`none` or '' clears it). */
+  apiHost?: string;
   platform?: string;
   enabled?: boolean;
   addAliases?: string[];
@@ -107,6 +110,8 @@ function applyChanges(entry: RegistryEntry, changes: DealerChanges): RegistryEnt
   const next: RegistryEntry = structuredClone(entry);
   if (changes.url !== undefined)
     next.site_url = changes.url === '' || changes.url === 'none' ? null : changes.url;
+  if (changes.apiHost !== undefined)
+    next.api_host = changes.apiHost === '' || changes.apiHost === 'none' ? null : changes.apiHost;
   if (changes.platform !== undefined) next.platform = changes.platform || null;
   if (changes.enabled !== undefined) next.enabled = changes.enabled;
   if (changes.addAliases) next.aliases = [...new Set([...next.aliases, ...changes.addAliases])];
@@ -180,4 +185,27 @@ export async function removeDealer(ctx: AppContext, name: string): Promise<Deale
   }
   await syncRegistry(ctx.db, ctx.config.registryDir);
   return getDealer(ctx, d.id);
+}
+
+/** What the scrape uses of a dealership's registry entry, and why it cannot scrape as it stands. */
+export interface ScrapeParameters {
+  /** Whether the dealership has a registry file at all (a feed-only dealership has none). */
+  inRegistry: boolean;
+  apiHost: string | null;
+  /** The entry's `scraper` object: shared parameters and adapter options, as written. */
+  scraper: Record<string, unknown>;
+  /** Empty when the entry can be scraped as it stands. */
+  problems: string[];
+}
+
+/** The scrape parameters of a dealership (`dealers show`). */
+export async function scrapeParameters(ctx: AppContext, d: Dealership): Promise<ScrapeParameters> {
+  const entry = findRegistryEntry(ctx, d)?.entry;
+  if (!entry) return { inRegistry: false, apiHost: null, scraper: {}, problems: ['no registry entry'] };
+  return {
+    inRegistry: true,
+    apiHost: entry.api_host ?? null,
+    scraper: entry.scraper,
+    problems: await entryProblems(entry),
+  };
 }

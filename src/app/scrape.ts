@@ -7,7 +7,7 @@
  * interrupted run without re-fetching the dealerships already done.
  */
 import path from 'node:path';
-import { nameKey, slugify, type RegistryEntry } from '../core/dealership.js';
+import { nameKey, slugify } from '../core/dealership.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { launchChromium } from '../output/browser-pool.js';
 import { BrowserLauncher } from '../scrape/browser.js';
@@ -18,12 +18,19 @@ import {
   type Checkpoint,
   type CheckpointEntry,
 } from '../scrape/checkpoint.js';
-import { writeVehiclesCsv } from '../scrape/csv.js';
+import { writeRejectsCsv, writeVehiclesCsv } from '../scrape/csv.js';
 import { describeError } from '../scrape/errors.js';
 import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
-import type { SkipCounts } from '../scrape/types.js';
+import { toJob } from './scrape-entry.js';
+import {
+  emptyScrapeCounts,
+  type RawVehicle,
+  type ScrapeCounts,
+  type ScrapeReject,
+  type SeenValues,
+} from '../scrape/types.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
 import { importFiles, type ImportResult } from './import.js';
@@ -70,7 +77,16 @@ export interface DealershipScrape {
   pages: number;
   requests: number;
   retries: number;
-  skipped: SkipCounts | null;
+  /**
+   * Every row the site served, accounted for: served = kept + duplicates + sisterStore + excluded
+   * + rejected; noPrice, offLot, unknownStatus count kept rows; unseenStatuses lists status labels
+   * the entry does not know. null when the dealership failed.
+   */
+  counts: ScrapeCounts | null;
+  /** The old name of `counts`. */
+  skipped: ScrapeCounts | null;
+  /** The rows that could not be a vehicle, with the reason (in the run folder), or null. */
+  rejectsFile: string | null;
   /** Runs that tried this dealership (a resumed run tries the failed ones again). */
   attempts: number;
   durationMs: number;
@@ -97,17 +113,6 @@ export interface ScrapeResult {
   totals: { dealerships: number; done: number; failed: number; vehicles: number };
   /** null with --no-import, or when no dealership was done. */
   import: ScrapeImportSummary | null;
-}
-
-function toJob(entry: RegistryEntry): ScrapeJob {
-  return {
-    name: entry.name,
-    slug: slugify(entry.name),
-    aliases: entry.aliases,
-    platform: entry.platform,
-    siteUrl: entry.site_url || null,
-    scraper: entry.scraper,
-  };
 }
 
 /** The dealerships a new run scrapes, in registry order. */
@@ -158,7 +163,9 @@ function entryResult(
     pages: e.pages,
     requests: e.requests,
     retries: e.retries,
-    skipped: e.skipped ?? null,
+    counts: e.skipped ? { ...emptyScrapeCounts(), ...e.skipped } : null,
+    skipped: e.skipped ? { ...emptyScrapeCounts(), ...e.skipped } : null,
+    rejectsFile: e.rejectsFile ? path.join(runDir, e.rejectsFile) : null,
     attempts: e.attempts,
     durationMs: e.durationMs,
     file: e.file ? path.join(runDir, e.file) : null,
@@ -265,14 +272,20 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
           if (o.ok) {
             const file = `${job.slug}.csv`;
             writeVehiclesCsv(path.join(runDir, file), job.name, o.value.vehicles);
+            let rejectsFile: string | undefined;
+            if (o.value.rejects.length > 0) {
+              rejectsFile = `${job.slug}.rejects.csv`;
+              writeRejectsCsv(path.join(runDir, rejectsFile), job.name, o.value.rejects);
+            }
             entry = {
               status: 'done',
               file,
+              rejectsFile,
               vehicles: o.value.vehicles.length,
               pages: o.value.pages,
               requests: o.value.requests,
               retries: o.value.retries,
-              skipped: o.value.skipped,
+              skipped: o.value.counts,
               durationMs: o.durationMs,
               attempts,
               finishedAt,
@@ -365,4 +378,75 @@ function importSummary(r: ImportResult): ScrapeImportSummary {
       activated: d.activated,
     })),
   };
+}
+
+export interface ProbeResult {
+  name: string;
+  platform: string | null;
+  siteUrl: string | null;
+  apiHost: string | null;
+  /** Pages fetched (listing or detail pages); the probe stops after `pages`. */
+  pages: number;
+  /** True when the site had more than the probe read. */
+  stoppedEarly: boolean;
+  counts: ScrapeCounts;
+  /** The first kept rows, as they would be written for the import. */
+  sample: RawVehicle[];
+  /** Store values, status labels and price fields seen on the rows read. */
+  seen: SeenValues;
+  rejects: ScrapeReject[];
+}
+
+/**
+ * `silverfox scrape NAME --probe`: fetches the first pages of one dealership and tells what would be
+ * kept, without writing or importing anything: counts, a few rows, the store values and status
+ * labels seen, the price fields the prices came from.
+ */
+export async function probeScrape(
+  ctx: AppContext,
+  name: string,
+  opts: { pages?: number; sample?: number; signal?: AbortSignal } = {},
+): Promise<ProbeResult> {
+  const { config } = ctx;
+  const [d] = await resolveDealerships(ctx, [name]);
+  const entry = readRegistry(config.registryDir).find((f) => slugify(f.entry.name) === d!.slug)?.entry;
+  const job: ScrapeJob = entry
+    ? toJob(entry)
+    : { name: d!.name, slug: d!.slug, aliases: d!.aliases, platform: null, siteUrl: null, scraper: {} };
+  const pages = opts.pages ?? 2;
+  const timeoutMs = config.scrapeRequestTimeoutMs;
+  const browser = new BrowserLauncher(() => launchChromium(config.chromiumPath));
+  const signals = [AbortSignal.timeout(config.scrapeDealershipTimeoutMs)];
+  if (opts.signal) signals.push(opts.signal);
+  const keys = new Set([job.name, ...job.aliases].map(nameKey));
+  try {
+    const out = await scrapeJob(
+      job,
+      {
+        timeoutMs,
+        attempts: REQUEST_ATTEMPTS,
+        backoffMs: Math.min(1000, Math.max(50, Math.round(timeoutMs / 20))),
+        limiter: new HostRateLimiter(config.scrapeHostRps),
+        browser,
+        isOwnStore: (_j, store) => keys.has(nameKey(store)),
+        probePages: pages,
+      },
+      AbortSignal.any(signals),
+      () => {},
+    );
+    return {
+      name: job.name,
+      platform: job.platform,
+      siteUrl: job.siteUrl,
+      apiHost: job.apiHost ?? null,
+      pages: out.pages,
+      stoppedEarly: out.probed,
+      counts: out.counts,
+      sample: out.vehicles.slice(0, opts.sample ?? 5),
+      seen: out.seen,
+      rejects: out.rejects.slice(0, 10),
+    };
+  } finally {
+    await browser.close();
+  }
 }

@@ -1,4 +1,4 @@
-import type { ScrapeProgress, ScrapeResult } from '../../app/scrape.js';
+import type { ProbeResult, ScrapeProgress, ScrapeResult } from '../../app/scrape.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
@@ -46,32 +46,80 @@ function progressPrinter(pres: Presentation) {
 }
 
 function printResult(pres: Presentation, r: ScrapeResult): void {
+  const n = (
+    d: ScrapeResult['dealerships'][number],
+    k: 'served' | 'kept' | 'sisterStore' | 'excluded' | 'rejected' | 'noPrice' | 'offLot',
+  ) => (d.counts ? d.counts[k] : '');
   pres.out(
     pres.table(
-      ['dealership', 'platform', 'result', 'vehicles', 'pages', 'retries', 'time', 'skipped'],
+      [
+        'dealership',
+        'platform',
+        'result',
+        'served',
+        'kept',
+        'sister',
+        'excluded',
+        'rejected',
+        'no price',
+        'off lot',
+        'time',
+      ],
       r.dealerships.map((d) => [
         d.name,
         d.platform ?? '',
         d.status === 'done'
           ? pres.c.green(d.fromEarlierRun ? 'done (earlier)' : 'done')
           : pres.c.red(`failed: ${d.error?.code ?? ''}`),
-        d.vehicles,
-        d.pages,
-        d.retries,
+        n(d, 'served'),
+        n(d, 'kept'),
+        n(d, 'sisterStore'),
+        n(d, 'excluded'),
+        n(d, 'rejected'),
+        n(d, 'noPrice'),
+        n(d, 'offLot'),
         seconds(d.durationMs),
-        d.skipped
-          ? [
-              d.skipped.duplicates ? `${d.skipped.duplicates} dup` : '',
-              d.skipped.sisterStore ? `${d.skipped.sisterStore} sister` : '',
-              d.skipped.gone ? `${d.skipped.gone} sold` : '',
-            ]
-              .filter(Boolean)
-              .join(', ')
-          : '',
       ]),
-      { align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'] },
+      {
+        align: [
+          'left',
+          'left',
+          'left',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+        ],
+      },
     ),
   );
+  for (const d of r.dealerships) {
+    const c = d.counts;
+    if (!c) continue;
+    const more = [
+      c.duplicates ? `${c.duplicates} duplicate row(s)` : '',
+      c.gone ? `${c.gone} sold before its page was read` : '',
+      Object.keys(c.excludedBy).length
+        ? `excluded: ${Object.entries(c.excludedBy)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}`
+        : '',
+      d.rejectsFile ? `rejected rows with reasons: ${d.rejectsFile}` : '',
+    ].filter(Boolean);
+    if (more.length) pres.out(`${d.name}: ${more.join('; ')}`);
+    const unseen = Object.entries(c.unseenStatuses);
+    if (unseen.length) {
+      pres.warn(
+        `${d.name}: status value(s) the registry entry does not list: ${unseen
+          .map(([k, v]) => `"${k}" (${v})`)
+          .join(', ')}; add each to scraper.status.on_lot or off_lot in its entry`,
+      );
+    }
+  }
   pres.out(
     `${r.totals.done} of ${r.totals.dealerships} dealerships scraped, ${r.totals.vehicles} vehicles; run folder ${r.runDir}`,
   );
@@ -91,8 +139,69 @@ function printResult(pres: Presentation, r: ScrapeResult): void {
   }
 }
 
+function printProbe(pres: Presentation, r: ProbeResult): void {
+  const c = r.counts;
+  pres.out(
+    `${pres.c.bold(r.name)} (${r.platform ?? 'no platform'}) ${r.siteUrl ?? ''}${r.apiHost ? ` api host ${r.apiHost}` : ''}`,
+  );
+  pres.out(
+    `${r.pages} page(s) read${r.stoppedEarly ? ' (the site has more; --pages N reads more)' : ' (all of it)'}: ` +
+      `${c.served} rows served, ${c.kept} kept, ${c.sisterStore} sister-store, ${c.excluded} excluded, ` +
+      `${c.rejected} rejected, ${c.duplicates} duplicate; of the kept ${c.noPrice} without price, ${c.offLot} off the lot, ${c.unknownStatus} unknown status`,
+  );
+  const list = (title: string, m: Record<string, number>) => {
+    const e = Object.entries(m).sort((a, b) => b[1] - a[1]);
+    pres.out(`${title}: ${e.length ? e.map(([k, v]) => `"${k}" ${v}`).join(', ') : '-'}`);
+  };
+  list('store values seen', r.seen.stores);
+  list('status values seen', r.seen.statuses);
+  list('status values the entry does not list', c.unseenStatuses);
+  list('price taken from', r.seen.priceFields);
+  if (Object.keys(c.excludedBy).length) list('excluded', c.excludedBy);
+  if (r.sample.length) {
+    pres.out(
+      pres.table(
+        ['vin', 'stock', 'year', 'make', 'model', 'condition', 'status', 'price', 'msrp'],
+        r.sample.map((v) => [
+          v.vin,
+          v.stock ?? '',
+          v.year ?? '',
+          v.make ?? '',
+          v.model ?? '',
+          v.condition ?? '',
+          v.status ?? '',
+          v.price ?? '',
+          v.msrp ?? '',
+        ]),
+      ),
+    );
+  }
+  for (const x of r.rejects) pres.out(`rejected: ${x.reason}: ${x.row}`);
+  pres.out('nothing was written or imported (probe)');
+}
+
 export const scrape: Action = async (env, dealers, opts) => {
   const { pres } = env;
+  if (opts.probe) {
+    if (dealers.length !== 1 || opts.all || opts.resume !== undefined) {
+      throw new UsageError('--probe takes exactly one dealership (no --all, no --resume)', [
+        'e.g. `silverfox scrape "Columbia Honda" --probe`',
+      ]);
+    }
+    let pages: number | undefined;
+    if (opts.pages !== undefined) {
+      pages = Number(opts.pages);
+      if (!Number.isInteger(pages) || pages < 1) {
+        throw new UsageError(`--pages expects a whole number of at least 1, got "${String(opts.pages)}"`);
+      }
+    }
+    const { probeScrape } = await import('../../app/scrape.js');
+    const r = await withApp(env, (ctx) => probeScrape(ctx, dealers[0]!, { pages }));
+    if (pres.json) pres.outJson(r);
+    else printProbe(pres, r);
+    return ExitCode.ok;
+  }
+  if (opts.pages !== undefined) throw new UsageError('--pages goes with --probe');
   let concurrency: number | undefined;
   if (opts.concurrency !== undefined) {
     concurrency = Number(opts.concurrency);
