@@ -28,6 +28,8 @@ export interface ScrapeDeps {
   isOwnStore(job: ScrapeJob, storeName: string): boolean;
   onPage?: (info: { url: string; vehicles: number; pages: number; total: number }) => void;
   onRetry?: (info: { url: string; attempt: number; message: string }) => void;
+  /** Where the vehicles go; the caller keeps it to read what a cut-short scrape got (drop guard). */
+  collector?: VehicleCollector;
 }
 
 export interface JobOutput {
@@ -90,7 +92,7 @@ export async function scrapeJob(
       deps.onRetry?.({ url, attempt, message: error.message });
     },
   });
-  const out = new VehicleCollector();
+  const out = deps.collector ?? new VehicleCollector();
   let pages = 0;
   let ownRetries = 0;
   let session: BrowserSession | undefined;

@@ -58,6 +58,7 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
       'schema',
       'registry',
       'stale',
+      'held',
       'orders_folder',
       'free_space',
       'log_folder',
