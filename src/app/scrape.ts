@@ -18,13 +18,13 @@ import {
   type Checkpoint,
   type CheckpointEntry,
 } from '../scrape/checkpoint.js';
-import { writeVehiclesCsv } from '../scrape/csv.js';
+import { writeRejectsCsv, writeVehiclesCsv } from '../scrape/csv.js';
 import { isCutShort } from '../scrape/cut-short.js';
 import { describeError } from '../scrape/errors.js';
 import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
-import { VehicleCollector, type SkipCounts } from '../scrape/types.js';
+import { emptyScrapeCounts, type ScrapeCounts, type VehicleCollector } from '../scrape/types.js';
 import type { SnapshotHold } from '../core/drop-guard.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
@@ -72,7 +72,16 @@ export interface DealershipScrape {
   pages: number;
   requests: number;
   retries: number;
-  skipped: SkipCounts | null;
+  /**
+   * Every row the site served, accounted for: served = kept + duplicates + sisterStore + excluded
+   * + rejected; noPrice, offLot, unknownStatus count kept rows; unseenStatuses lists status labels
+   * the entry does not know. null when the dealership failed.
+   */
+  counts: ScrapeCounts | null;
+  /** The old name of `counts`. */
+  skipped: ScrapeCounts | null;
+  /** The rows that could not be a vehicle, with the reason (in the run folder), or null. */
+  rejectsFile: string | null;
   /** Runs that tried this dealership (a resumed run tries the failed ones again). */
   attempts: number;
   durationMs: number;
@@ -120,6 +129,7 @@ function toJob(entry: RegistryEntry): ScrapeJob {
     aliases: entry.aliases,
     platform: entry.platform,
     siteUrl: entry.site_url || null,
+    apiHost: entry.api_host ?? null,
     scraper: entry.scraper,
   };
 }
@@ -172,7 +182,9 @@ function entryResult(
     pages: e.pages,
     requests: e.requests,
     retries: e.retries,
-    skipped: e.skipped ?? null,
+    counts: e.skipped ? { ...emptyScrapeCounts(), ...e.skipped } : null,
+    skipped: e.skipped ? { ...emptyScrapeCounts(), ...e.skipped } : null,
+    rejectsFile: e.rejectsFile ? path.join(runDir, e.rejectsFile) : null,
     attempts: e.attempts,
     durationMs: e.durationMs,
     file: e.file ? path.join(runDir, e.file) : null,
@@ -232,7 +244,7 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
   const ownKeys = new Map(jobs.map((j) => [j.slug, new Set([j.name, ...j.aliases].map(nameKey))]));
   const byKey = new Map(jobs.map((j) => [j.slug, j]));
   // Kept per dealership so a scrape stopped half-way still hands over what it collected.
-  const collectors = new Map(todo.map((j) => [j.slug, new VehicleCollector()]));
+  const collectors = new Map<string, VehicleCollector>();
   const earlierDone = new Set(
     jobs.filter((j) => checkpoint.entries[j.slug]?.status === 'done').map((j) => j.slug),
   );
@@ -254,7 +266,7 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
               onPage: (p) =>
                 emit({ type: 'page', dealership: job.name, url: p.url, pages: p.pages, vehicles: p.total }),
               onRetry: (r) => emit({ type: 'retry', dealership: job.name, ...r }),
-              collector: collectors.get(job.slug),
+              onCollector: (out) => collectors.set(job.slug, out),
             },
             signal,
             heartbeat,
@@ -283,14 +295,20 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
           if (o.ok) {
             const file = `${job.slug}.csv`;
             writeVehiclesCsv(path.join(runDir, file), job.name, o.value.vehicles);
+            let rejectsFile: string | undefined;
+            if (o.value.rejects.length > 0) {
+              rejectsFile = `${job.slug}.rejects.csv`;
+              writeRejectsCsv(path.join(runDir, rejectsFile), job.name, o.value.rejects);
+            }
             entry = {
               status: 'done',
               file,
+              rejectsFile,
               vehicles: o.value.vehicles.length,
               pages: o.value.pages,
               requests: o.value.requests,
               retries: o.value.retries,
-              skipped: o.value.skipped,
+              skipped: o.value.counts,
               durationMs: o.durationMs,
               attempts,
               finishedAt,
@@ -307,12 +325,13 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
             const error = describeError(o.error);
             // Drop guard: the part a cut-short scrape got is imported, held (never activated over a
             // complete active snapshot). A copy: an abandoned task may still be adding rows.
-            const part = isCutShort(o.error) ? [...(collectors.get(job.slug)?.vehicles ?? [])] : [];
+            const out = collectors.get(job.slug);
+            const part = isCutShort(o.error) ? [...(out?.vehicles ?? [])] : [];
             const file = part.length > 0 ? `${job.slug}.csv` : undefined;
             if (file) writeVehiclesCsv(path.join(runDir, file), job.name, part);
             entry = {
               status: 'failed',
-              ...(file ? { file, cutShort: error.message } : {}),
+              ...(file ? { file, cutShort: error.message, skipped: structuredClone(out!.counts) } : {}),
               vehicles: part.length,
               pages: 0,
               requests: 0,
