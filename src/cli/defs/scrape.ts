@@ -14,6 +14,11 @@ export function register(program: Command): void {
       '--accept-drop',
       'activate the snapshot the drop guard holds for the named dealerships (shown by `status`), without scraping again',
     )
+    .option(
+      '--probe',
+      'one dealership: fetch its first pages and show what would be kept (counts, rows, store and status values, price fields); writes and imports nothing',
+    )
+    .option('--pages <n>', 'pages a --probe reads (default 2)')
     .addHelpText(
       'after',
       examples([
@@ -22,6 +27,7 @@ export function register(program: Command): void {
         'silverfox scrape --all --concurrency 8 --no-import',
         'silverfox scrape --resume',
         'silverfox scrape "HW Kia" --accept-drop    # activate the held snapshot `status` shows',
+        'silverfox scrape "Suntrup Ford West" --probe --pages 3',
       ]) +
         '\nEach run writes one CSV per dealership and checkpoint.json under SILVERFOX_LOG_DIR/scrapes/<run id>/.\n' +
         'A dealership that fails keeps its active snapshot; the run exits 3 when some failed, 1 when all did.\n' +
