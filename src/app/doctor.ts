@@ -21,6 +21,7 @@ import { nameKey, slugify } from '../core/dealership.js';
 import { formatBytes } from '../core/duration.js';
 import type { Database } from '../db/database.js';
 import { listDealerships } from '../db/dealerships.js';
+import { selectHeldSnapshots } from '../db/imports.js';
 import { schemaStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { selectCompleteOrderFolders } from '../db/orders.js';
@@ -36,8 +37,8 @@ export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
   /**
-   * Stable name: database, schema, registry, stale, orders_on_disk, import_reports, scrapers,
-   * orders_folder, free_space, log_folder, chromium, staging.
+   * Stable name: database, schema, registry, stale, held, orders_on_disk, import_reports,
+   * scrapers, orders_folder, free_space, log_folder, chromium, staging.
    */
   name: string;
   status: CheckStatus;
@@ -304,6 +305,26 @@ async function orderFoldersCheck(db: Database, config: Readonly<Config>): Promis
   );
 }
 
+/** Held snapshots (drop guard) wait for an operator: a warning naming each, with the fix. */
+async function heldCheck(db: Database): Promise<DoctorCheck> {
+  const held = await selectHeldSnapshots(db);
+  if (held.length === 0) return check('held', 'ok', 'no held snapshot');
+  return check(
+    'held',
+    'warn',
+    `${held.length} dealership(s) have a newer snapshot held by the drop guard (CAO uses the older active one): ${held
+      .slice(0, 5)
+      .map((h) => {
+        const reason = (h.hold as { reason?: string } | null)?.reason;
+        return `${h.name} (#${h.snapshotId}${reason ? `: ${reason}` : ''})`;
+      })
+      .join('; ')}${held.length > 5 ? `; and ${held.length - 5} more` : ''}`,
+    [
+      'Check the site or file; if the drop is real: `silverfox scrape NAME --accept-drop` (see `silverfox status`).',
+    ],
+  );
+}
+
 /** Import report folders a killed import left, and rejects files recorded but missing. */
 async function importReportsCheck(
   db: Database,
@@ -449,8 +470,10 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
                 ],
               ),
         );
+        checks.push(await heldCheck(db));
       } else {
         checks.push(check('stale', 'skip', 'schema not up to date'));
+        checks.push(check('held', 'skip', 'schema not up to date'));
       }
       if (schemaOk) {
         checks.push(await orderFoldersCheck(db, config));
@@ -460,7 +483,7 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
           checks.push(check(name, 'skip', 'schema not up to date'));
       }
     } else {
-      for (const name of ['schema', 'registry', 'stale', 'orders_on_disk', 'import_reports'])
+      for (const name of ['schema', 'registry', 'stale', 'held', 'orders_on_disk', 'import_reports'])
         checks.push(check(name, 'skip', 'database not reachable'));
       if (!config.databaseUrl) holder = await inspectRunLock(config);
     }

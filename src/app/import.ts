@@ -1,6 +1,8 @@
 /**
  * `silverfox import`: inventory CSVs -> raw rows -> one new active snapshot per dealership present
- * (rules 1, 2 and 7 of DESIGN.md).
+ * (rules 1, 2 and 7 of DESIGN.md), unless the drop guard holds it (core/drop-guard: far fewer rows
+ * than the active snapshot, or a scrape cut short): then it is stored `held`, its dealership's
+ * active snapshot stays active, and every other dealership of the import is activated as usual.
  *
  * Everything happens in ONE transaction, serialized with other imports by an advisory lock: raw
  * rows are COPYed in batches (feed dealerships and snapshots are created between batches: a COPY
@@ -35,6 +37,7 @@ import { performance } from 'node:perf_hooks';
 import { yearIn } from '../core/calendar.js';
 import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
 import { DealershipResolver, nameKey, type NamedDealership } from '../core/dealership.js';
+import { decideHold, dropGuardRatio, type SnapshotHold } from '../core/drop-guard.js';
 import {
   addCounts,
   emptyCounts,
@@ -49,16 +52,19 @@ import type { Queryable } from '../db/database.js';
 import { insertFeedDealership, listDealerships, type DealershipRecord } from '../db/dealerships.js';
 import {
   activateLoadingSnapshots,
+  archiveHeldSnapshotsReplacedBy,
   archiveSnapshotsReplacedBy,
   findImportByContentHash,
   finishImport,
   importCommitted,
+  holdLoadingSnapshots,
   insertImport,
   insertLoadingSnapshot,
   lockImportId,
   lockImports,
   rawCopyLine,
   RAW_FIELDS,
+  selectActiveSnapshots,
   updateSnapshotRowCounts,
 } from '../db/imports.js';
 import { vehicleCopyLine } from '../db/vehicles.js';
@@ -122,6 +128,16 @@ export interface ImportOptions {
   strictDealers?: boolean;
   /** Import even when the same content was imported before. */
   force?: boolean;
+  /**
+   * Activate every new snapshot even when the drop guard would hold it (`import --force` sets
+   * this too; a scrape never does: it accepts a held snapshot with `scrape --accept-drop`).
+   */
+  acceptDrop?: boolean;
+  /**
+   * Dealerships (by slug) whose scrape was cut short, with why: their new snapshot is held when
+   * they have an active one (core/drop-guard).
+   */
+  cutShort?: Readonly<Record<string, string>>;
   /** Do everything, report it, then roll back: nothing changes, no files are written. */
   dryRun?: boolean;
   /** Derive normalized vehicles in the same transaction (default true). */
@@ -162,11 +178,18 @@ export interface DealershipImport {
   rows: number;
   /** Its rows rejected (bad VIN...); rows without a dealership are counted in the import only. */
   rejected: number;
-  /** Its new snapshot became active (false for a dry run, or when none of its rows was imported). */
+  /**
+   * Its new snapshot became active (false for a dry run, when none of its rows was imported, or
+   * when it is held).
+   */
   activated: boolean;
+  /** The drop guard held its new snapshot (stored, not active; `status` shows how to accept it). */
+  held: SnapshotHold | null;
   snapshotId: number | null;
   /** The snapshot this import archived. */
   previousSnapshotId: number | null;
+  /** An older held snapshot of this dealership that this import superseded (archived). */
+  previousHeldSnapshotId: number | null;
   /** Normalization counts (null with --no-normalize). */
   normalize: NormalizeCounts | null;
   duplicateVins: string[];
@@ -357,6 +380,13 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
         present.map((d) => d.snapshotId!),
         present.map((d) => d.rows),
       );
+      const holds = await decideHolds(tx, present, run.settingsOf, options);
+      const supersededHolds = await archiveHeldSnapshotsReplacedBy(tx, importId);
+      await holdLoadingSnapshots(
+        tx,
+        importId,
+        [...holds].map(([dealershipId, hold]) => ({ dealershipId, hold })),
+      );
       const archived = await archiveSnapshotsReplacedBy(tx, importId);
       await activateLoadingSnapshots(tx, importId);
 
@@ -372,9 +402,11 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
           created: d.created,
           rows: d.rows,
           rejected: d.rejected,
-          activated: d.snapshotId !== null && !dryRun,
+          activated: d.snapshotId !== null && !dryRun && !holds.has(d.id),
+          held: holds.get(d.id) ?? null,
           snapshotId: dryRun ? null : d.snapshotId,
           previousSnapshotId: archived.get(d.id) ?? null,
+          previousHeldSnapshotId: supersededHolds.get(d.id) ?? null,
           normalize: d.tally ? d.tally.counts : null,
           duplicateVins: d.tally ? d.tally.duplicateVins : [],
         }));
@@ -498,6 +530,39 @@ async function settleUnknownImportCommit(
   );
 }
 
+/**
+ * The drop guard's decision per dealership present (core/drop-guard), against the active
+ * snapshots as they are under the import lock.
+ */
+async function decideHolds(
+  tx: Queryable,
+  present: readonly DealerState[],
+  settingsOf: (id: number) => DealershipRecord['settings'] | undefined,
+  options: ImportOptions,
+): Promise<Map<number, SnapshotHold>> {
+  const holds = new Map<number, SnapshotHold>();
+  if (present.length === 0) return holds;
+  const active = new Map(
+    (
+      await selectActiveSnapshots(
+        tx,
+        present.map((d) => d.id),
+      )
+    ).map((a) => [a.dealershipId, a.rowCount]),
+  );
+  for (const d of present) {
+    const hold = decideHold({
+      kept: d.rows,
+      activeRows: active.get(d.id) ?? null,
+      ratio: dropGuardRatio(settingsOf(d.id)),
+      cutShort: options.cutShort?.[d.slug] ?? null,
+      acceptDrop: options.acceptDrop === true,
+    });
+    if (hold) holds.set(d.id, hold);
+  }
+  return holds;
+}
+
 /** The state of one import while it reads its files. */
 class ImportRun {
   readonly batcher: CopyBatcher;
@@ -532,7 +597,12 @@ class ImportRun {
     this.batcher = new CopyBatcher(tx);
     this.resolver = new DealershipResolver(o.dealerships);
     this.rejects = o.rejects;
+    const settings = new Map(o.dealerships.map((d) => [d.id, d.settings]));
+    this.settingsOf = (id) => settings.get(id);
   }
+
+  /** A known dealership's settings (a dealership this import created has the defaults). */
+  readonly settingsOf: (id: number) => DealershipRecord['settings'] | undefined;
 
   private state(d: NamedDealership, created: boolean): DealerState {
     let s = this.dealers.get(d.id);

@@ -19,6 +19,7 @@ import {
   type CheckpointEntry,
 } from '../scrape/checkpoint.js';
 import { writeRejectsCsv, writeVehiclesCsv } from '../scrape/csv.js';
+import { isCutShort } from '../scrape/cut-short.js';
 import { describeError } from '../scrape/errors.js';
 import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
@@ -31,6 +32,8 @@ import {
   type ScrapeReject,
   type SeenValues,
 } from '../scrape/types.js';
+import type { VehicleCollector } from '../scrape/types.js';
+import type { SnapshotHold } from '../core/drop-guard.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
 import { importFiles, type ImportResult } from './import.js';
@@ -93,6 +96,11 @@ export interface DealershipScrape {
   /** Its CSV in the run folder. */
   file: string | null;
   error: { code: string; message: string; hints: string[] } | null;
+  /**
+   * Failed half-way (timeout, page failure...) with `vehicles` collected: that part is imported
+   * as a held snapshot (drop guard) when the dealership has an active one. null otherwise.
+   */
+  cutShort: string | null;
 }
 
 export interface ScrapeImportSummary {
@@ -102,7 +110,14 @@ export interface ScrapeImportSummary {
   rowsRejected: number;
   rejectsFile: string | null;
   reportFile: string | null;
-  dealerships: { name: string; rows: number; rejected: number; activated: boolean }[];
+  dealerships: {
+    name: string;
+    rows: number;
+    rejected: number;
+    activated: boolean;
+    /** The drop guard held its new snapshot: why (accept with `scrape NAME --accept-drop`). */
+    held: SnapshotHold | null;
+  }[];
 }
 
 export interface ScrapeResult {
@@ -170,6 +185,7 @@ function entryResult(
     durationMs: e.durationMs,
     file: e.file ? path.join(runDir, e.file) : null,
     error: e.error ?? null,
+    cutShort: e.cutShort ?? null,
   };
 }
 
@@ -223,6 +239,8 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
   const limiter = new HostRateLimiter(config.scrapeHostRps);
   const ownKeys = new Map(jobs.map((j) => [j.slug, new Set([j.name, ...j.aliases].map(nameKey))]));
   const byKey = new Map(jobs.map((j) => [j.slug, j]));
+  // Kept per dealership so a scrape stopped half-way still hands over what it collected.
+  const collectors = new Map<string, VehicleCollector>();
   const earlierDone = new Set(
     jobs.filter((j) => checkpoint.entries[j.slug]?.status === 'done').map((j) => j.slug),
   );
@@ -244,6 +262,7 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
               onPage: (p) =>
                 emit({ type: 'page', dealership: job.name, url: p.url, pages: p.pages, vehicles: p.total }),
               onRetry: (r) => emit({ type: 'retry', dealership: job.name, ...r }),
+              onCollector: (out) => collectors.set(job.slug, out),
             },
             signal,
             heartbeat,
@@ -300,9 +319,16 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
             });
           } else {
             const error = describeError(o.error);
+            // Drop guard: the part a cut-short scrape got is imported, held (never activated over a
+            // complete active snapshot). A copy: an abandoned task may still be adding rows.
+            const out = collectors.get(job.slug);
+            const part = isCutShort(o.error) ? [...(out?.vehicles ?? [])] : [];
+            const file = part.length > 0 ? `${job.slug}.csv` : undefined;
+            if (file) writeVehiclesCsv(path.join(runDir, file), job.name, part);
             entry = {
               status: 'failed',
-              vehicles: 0,
+              ...(file ? { file, cutShort: error.message, skipped: structuredClone(out!.counts) } : {}),
+              vehicles: part.length,
               pages: 0,
               requests: 0,
               retries: 0,
@@ -331,11 +357,14 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
     entryResult(j, checkpoint.entries[j.slug]!, runDir, earlierDone.has(j.slug)),
   );
   const done = dealerships.filter((d) => d.status === 'done');
+  const cutShort = dealerships.filter((d) => d.cutShort !== null && d.file !== null);
+  const toImport = [...done, ...cutShort];
   let imported: ScrapeImportSummary | null = null;
-  if (checkpoint.import && done.length > 0) {
-    emit({ type: 'import', files: done.length });
+  if (checkpoint.import && toImport.length > 0) {
+    emit({ type: 'import', files: toImport.length });
     const r = await importFiles(ctx, {
-      files: done.map((d) => d.file!),
+      files: toImport.map((d) => d.file!),
+      cutShort: Object.fromEntries(cutShort.map((d) => [d.slug, d.cutShort!])),
       source: 'scrape',
       // Every row names a registry dealership; a scrape never invents one.
       strictDealers: true,
@@ -376,6 +405,7 @@ function importSummary(r: ImportResult): ScrapeImportSummary {
       rows: d.rows,
       rejected: d.rejected,
       activated: d.activated,
+      held: d.held,
     })),
   };
 }

@@ -1,7 +1,9 @@
 /** `silverfox status`: what the database holds and whether each dealership is fresh. */
+import { selectHeldSnapshots } from '../db/imports.js';
 import { schemaStatus } from '../db/migrate.js';
 import { selectDealershipStatus, selectNow } from '../db/status.js';
 import type { AppContext } from './context.js';
+import { heldInfo, type HeldSnapshotInfo } from './hold.js';
 
 export interface DealershipStatus {
   name: string;
@@ -15,6 +17,11 @@ export interface DealershipStatus {
   vinLogSize: number;
   lastOrderId: number | null;
   lastOrderAt: string | null;
+  /**
+   * A newer snapshot the drop guard held (stored, not active: CAO and LIST still use the active
+   * one), with why and the command that activates it; null when none.
+   */
+  held: HeldSnapshotInfo | null;
 }
 
 export interface StatusReport {
@@ -28,6 +35,8 @@ export interface StatusReport {
     vinLog: number;
     stale: number;
     neverImported: number;
+    /** Dealerships with a held snapshot waiting for an operator. */
+    held: number;
   };
 }
 
@@ -36,6 +45,9 @@ export async function getStatus(ctx: AppContext): Promise<StatusReport> {
   const schema = await schemaStatus(ctx.db);
   const rows = await selectDealershipStatus(ctx.db);
   const now = await selectNow(ctx.db);
+  const held = rows.some((r) => r.heldSnapshotId !== null)
+    ? new Map((await selectHeldSnapshots(ctx.db)).map((h) => [h.dealershipId, heldInfo(h)]))
+    : new Map<number, HeldSnapshotInfo>();
   const staleMs = ctx.config.staleHours * 3600_000;
   const dealerships = rows.map((r): DealershipStatus => {
     const ageMs = r.importedAt ? now.getTime() - r.importedAt.getTime() : null;
@@ -51,6 +63,7 @@ export async function getStatus(ctx: AppContext): Promise<StatusReport> {
       vinLogSize: r.vinLogSize,
       lastOrderId: r.lastOrderId,
       lastOrderAt: r.lastOrderAt?.toISOString() ?? null,
+      held: held.get(r.id) ?? null,
     };
   });
   return {
@@ -69,6 +82,7 @@ export async function getStatus(ctx: AppContext): Promise<StatusReport> {
       vinLog: dealerships.reduce((s, d) => s + d.vinLogSize, 0),
       stale: dealerships.filter((d) => d.stale).length,
       neverImported: dealerships.filter((d) => d.importedAt === null).length,
+      held: dealerships.filter((d) => d.held !== null).length,
     },
   };
 }

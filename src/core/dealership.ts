@@ -54,6 +54,8 @@ export const settingsSchema = z
       .default('default'),
     split_new_used: z.boolean().default(false),
     allow_off_lot: z.boolean().default(false),
+    /** Drop guard: a new snapshot keeping fewer rows than this share of the active one is held (0: off). */
+    drop_guard_ratio: z.number().min(0).max(1).default(0.5),
     custom_templates: z.array(customTemplateSchema).default([]),
   })
   .strict();

@@ -1,7 +1,8 @@
 /**
  * SQL of the import aggregate: imports, their snapshots (one per dealership present) and raw rows.
  * A snapshot is `loading` while its import fills it and becomes `active` just before the import
- * commits, archiving the dealership's previous one (rule 1; sql/003_import_snapshots.sql).
+ * commits, archiving the dealership's previous one (rule 1; sql/003_import_snapshots.sql), or
+ * `held` when the drop guard stops it (sql/006_snapshot_holds.sql; core/drop-guard).
  */
 import { RAW_FIELDS } from '../core/columns.js';
 import type { Queryable } from './database.js';
@@ -150,8 +151,9 @@ export async function updateSnapshotRowCounts(
 }
 
 /**
- * Archives the active snapshots of the dealerships this import has a snapshot for, and only
- * those (failure 15: a partial file must not empty the others). Returns dealership -> archived snapshot.
+ * Archives the active snapshots of the dealerships this import activates a snapshot for (its
+ * `loading` ones), and only those (failure 15: a partial file must not empty the others; a held
+ * snapshot leaves its dealership's active one in place). Returns dealership -> archived snapshot.
  */
 export async function archiveSnapshotsReplacedBy(
   db: Queryable,
@@ -160,11 +162,114 @@ export async function archiveSnapshotsReplacedBy(
   const { rows } = await db.query<{ id: number; dealership_id: number }>(
     `UPDATE snapshots SET status = 'archived', archived_at = now()
      WHERE status = 'active'
+       AND dealership_id IN (SELECT dealership_id FROM snapshots WHERE import_id = $1 AND status = 'loading')
+     RETURNING id, dealership_id`,
+    [importId],
+  );
+  return new Map(rows.map((r) => [Number(r.dealership_id), Number(r.id)]));
+}
+
+/**
+ * Archives the held snapshots of earlier imports for the dealerships this import has a snapshot
+ * for: the newest snapshot of a dealership supersedes an older hold, whether it is activated or
+ * held itself (at most one held per dealership). Returns dealership -> archived held snapshot.
+ */
+export async function archiveHeldSnapshotsReplacedBy(
+  db: Queryable,
+  importId: number,
+): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ id: number; dealership_id: number }>(
+    `UPDATE snapshots SET status = 'archived', archived_at = now()
+     WHERE status = 'held' AND import_id <> $1
        AND dealership_id IN (SELECT dealership_id FROM snapshots WHERE import_id = $1)
      RETURNING id, dealership_id`,
     [importId],
   );
   return new Map(rows.map((r) => [Number(r.dealership_id), Number(r.id)]));
+}
+
+/** Holds some of the import's loading snapshots (drop guard): stored, not activated. */
+export async function holdLoadingSnapshots(
+  db: Queryable,
+  importId: number,
+  holds: readonly { dealershipId: number; hold: unknown }[],
+): Promise<void> {
+  if (holds.length === 0) return;
+  await db.query(
+    `UPDATE snapshots s SET status = 'held', hold = v.hold::jsonb
+     FROM unnest($2::int[], $3::text[]) AS v(dealership_id, hold)
+     WHERE s.import_id = $1 AND s.dealership_id = v.dealership_id AND s.status = 'loading'`,
+    [importId, holds.map((h) => h.dealershipId), holds.map((h) => JSON.stringify(h.hold))],
+  );
+}
+
+/** A held snapshot (drop guard) with its dealership and import. */
+export interface HeldSnapshot {
+  snapshotId: number;
+  importId: number;
+  source: 'csv' | 'scrape';
+  dealershipId: number;
+  name: string;
+  rowCount: number;
+  createdAt: Date;
+  /** snapshots.hold as written by the import (core/drop-guard SnapshotHold). */
+  hold: unknown;
+}
+
+/** Held snapshots, of the given dealerships or of all, by dealership name. */
+export async function selectHeldSnapshots(
+  db: Queryable,
+  dealershipIds?: readonly number[],
+): Promise<HeldSnapshot[]> {
+  const { rows } = await db.query<{
+    id: number;
+    import_id: number;
+    source: 'csv' | 'scrape';
+    dealership_id: number;
+    name: string;
+    row_count: number;
+    created_at: Date | string;
+    hold: unknown;
+  }>(
+    `SELECT s.id, s.import_id, i.source, s.dealership_id, d.name, s.row_count, s.created_at, s.hold
+     FROM snapshots s JOIN dealerships d ON d.id = s.dealership_id JOIN imports i ON i.id = s.import_id
+     WHERE s.status = 'held' AND ($1::int[] IS NULL OR s.dealership_id = ANY($1::int[]))
+     ORDER BY d.name`,
+    [dealershipIds ? [...dealershipIds] : null],
+  );
+  return rows.map((r) => ({
+    snapshotId: Number(r.id),
+    importId: Number(r.import_id),
+    source: r.source,
+    dealershipId: Number(r.dealership_id),
+    name: r.name,
+    rowCount: Number(r.row_count),
+    createdAt: new Date(r.created_at),
+    hold: typeof r.hold === 'string' ? (JSON.parse(r.hold) as unknown) : r.hold,
+  }));
+}
+
+/**
+ * Activates a held snapshot (an operator accepted the drop): archives its dealership's active
+ * snapshot and flips the held one to active. `accepted` is false when it is no longer held (a
+ * newer import archived it); `previousSnapshotId` is the active snapshot archived, if any.
+ */
+export async function activateHeldSnapshot(
+  db: Queryable,
+  snapshotId: number,
+): Promise<{ accepted: boolean; previousSnapshotId: number | null }> {
+  const { rows: held } = await db.query<{ dealership_id: number }>(
+    `SELECT dealership_id FROM snapshots WHERE id = $1 AND status = 'held' FOR UPDATE`,
+    [snapshotId],
+  );
+  if (held.length === 0) return { accepted: false, previousSnapshotId: null };
+  const { rows } = await db.query<{ id: number }>(
+    `UPDATE snapshots SET status = 'archived', archived_at = now()
+     WHERE status = 'active' AND dealership_id = $1 RETURNING id`,
+    [held[0]!.dealership_id],
+  );
+  await db.query(`UPDATE snapshots SET status = 'active', accepted_at = now() WHERE id = $1`, [snapshotId]);
+  return { accepted: true, previousSnapshotId: rows[0] ? Number(rows[0].id) : null };
 }
 
 /** Makes the import's loading snapshots active; returns how many. */

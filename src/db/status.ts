@@ -12,6 +12,8 @@ export interface DealershipStatusRow {
   vinLogSize: number;
   lastOrderId: number | null;
   lastOrderAt: Date | null;
+  /** Its held snapshot (drop guard), if any. */
+  heldSnapshotId: number | null;
 }
 
 /** One row per dealership; counts come from indexed lookups, not scans of every table. */
@@ -27,13 +29,15 @@ export async function selectDealershipStatus(db: Queryable): Promise<DealershipS
     vin_log_size: number;
     last_order_id: number | null;
     last_order_at: Date | string | null;
+    held_snapshot_id: number | null;
   }>(
     `SELECT d.id, d.name, d.slug, d.enabled, d.in_registry,
             s.row_count AS active_rows, s.created_at AS imported_at,
             (SELECT count(*) FROM vin_log l WHERE l.dealership_id = d.id)::int AS vin_log_size,
-            o.id AS last_order_id, o.created_at AS last_order_at
+            o.id AS last_order_id, o.created_at AS last_order_at, h.id AS held_snapshot_id
      FROM dealerships d
      LEFT JOIN snapshots s ON s.dealership_id = d.id AND s.status = 'active'
+     LEFT JOIN snapshots h ON h.dealership_id = d.id AND h.status = 'held'
      LEFT JOIN LATERAL (
        SELECT id, created_at FROM orders WHERE dealership_id = d.id AND status = 'complete'
        ORDER BY created_at DESC LIMIT 1
@@ -52,6 +56,7 @@ export async function selectDealershipStatus(db: Queryable): Promise<DealershipS
     vinLogSize: Number(r.vin_log_size),
     lastOrderId: r.last_order_id === null ? null : Number(r.last_order_id),
     lastOrderAt: date(r.last_order_at),
+    heldSnapshotId: r.held_snapshot_id === null ? null : Number(r.held_snapshot_id),
   }));
 }
 

@@ -27,8 +27,10 @@ const skipped = z.object({
 
 const entrySchema = z.object({
   status: z.enum(['done', 'failed']),
-  /** CSV file name inside the run folder (done only). */
+  /** CSV file name inside the run folder (done, or failed but cut short with part of the inventory). */
   file: z.string().optional(),
+  /** Failed half-way with part of the inventory in `file`: imported as a held snapshot (drop guard). */
+  cutShort: z.string().optional(),
   vehicles: z.number().int().nonnegative().default(0),
   pages: z.number().int().nonnegative().default(0),
   requests: z.number().int().nonnegative().default(0),

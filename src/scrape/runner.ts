@@ -44,6 +44,8 @@ export interface ScrapeDeps {
   onRetry?: (info: { url: string; attempt: number; message: string }) => void;
   /** `scrape --probe`: stop after this many pages (listing or detail), keep nothing. */
   probePages?: number;
+  /** Gets the dealership's collector, so the caller can read what a cut-short scrape got (drop guard). */
+  onCollector?: (out: VehicleCollector) => void;
 }
 
 export interface JobOutput {
@@ -169,6 +171,7 @@ export async function scrapeJob(
     },
   });
   const out = new VehicleCollector(params);
+  deps.onCollector?.(out);
   let pages = 0;
   let probed = false;
   let probePages = 0;

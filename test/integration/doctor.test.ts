@@ -79,6 +79,7 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
       'schema',
       'registry',
       'stale',
+      'held',
       'orders_on_disk',
       'import_reports',
       'scrapers',

@@ -226,12 +226,16 @@ describe.each(DATABASE_KINDS)('import and normalize on %s', (kind) => {
     ]);
     const kia = await activeSnapshot('hw kia');
     const lexus = await activeSnapshot('Spirit Lexus');
-    const only = file('only-lexus.csv', [HEADER, feedRow('spirit lexus', 6)].join('\r\n'));
+    // Two of three rows: above the drop guard's one half (a smaller file would be held).
+    const only = file(
+      'only-lexus.csv',
+      [HEADER, feedRow('spirit lexus', 6), feedRow('spirit lexus', 7)].join('\r\n'),
+    );
     const r2 = await importFiles(ctx, { files: [only] });
     expect(r2.dealerships.map((d) => d.name)).toEqual(['Spirit Lexus']);
     expect(r2.dealerships[0]!.previousSnapshotId).toBe(lexus!.id);
     expect(await activeSnapshot('HW Kia')).toEqual(kia);
-    expect((await activeSnapshot('Spirit Lexus'))!.rows).toBe(1);
+    expect((await activeSnapshot('Spirit Lexus'))!.rows).toBe(2);
     expect(await count(`snapshots WHERE status = 'loading'`)).toBe(0);
   });
 

@@ -101,11 +101,13 @@ function printImport(pres: Presentation, r: ImportResult, reasonText: Record<str
         ...flagsCells(d.normalize),
         d.activated
           ? `activated${d.previousSnapshotId ? ` (#${d.previousSnapshotId} archived)` : ''}`
-          : d.rows === 0
-            ? pres.c.yellow('unchanged (no row imported)')
-            : r.dryRun
-              ? 'would activate'
-              : '',
+          : d.held
+            ? pres.c.yellow(r.dryRun ? 'would be HELD' : `HELD (#${d.snapshotId})`)
+            : d.rows === 0
+              ? pres.c.yellow('unchanged (no row imported)')
+              : r.dryRun
+                ? 'would activate'
+                : '',
       ]),
       { align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'] },
     ),
@@ -115,6 +117,7 @@ function printImport(pres: Presentation, r: ImportResult, reasonText: Record<str
       `... and ${n(r.dealerships.length - shown.length)} more dealerships (--verbose lists all; --json or the report has every one)`,
     );
   }
+  printHolds(pres, r);
   if (r.createdDealerships.length > 0) {
     pres.out();
     pres.out(
@@ -143,6 +146,25 @@ function printImport(pres: Presentation, r: ImportResult, reasonText: Record<str
   pres.out(`done in ${(r.durationMs / 1000).toFixed(1)}s`);
 }
 
+/** One line per held snapshot: why, and the two ways to activate it. */
+function printHolds(pres: Presentation, r: ImportResult): void {
+  const held = r.dealerships.filter((d) => d.held);
+  if (held.length === 0) return;
+  pres.out();
+  for (const d of held) {
+    pres.out(
+      pres.c.yellow(`${d.name}: ${r.dryRun ? 'would be held' : 'new snapshot held, not activated'}`) +
+        `: ${d.held!.reason}; CAO and LIST keep using the active snapshot.`,
+    );
+  }
+  if (!r.dryRun) {
+    pres.out(
+      '  If the drop is real, accept the held snapshot: `silverfox scrape NAME --accept-drop` ' +
+        '(no re-scrape), or import the file again with --force.',
+    );
+  }
+}
+
 export const importCommand: Action = async (env, files, opts) => {
   const { pres } = env;
   const { importFiles, REJECT_REASON_TEXT } = await import('../../app/import.js');
@@ -162,6 +184,8 @@ export const importCommand: Action = async (env, files, opts) => {
         dealer: opts.dealer as string | undefined,
         strictDealers: opts.strictDealers === true,
         force: opts.force === true,
+        // --force also means "I know this file is smaller than the active inventory".
+        acceptDrop: opts.force === true,
         dryRun: opts.dryRun === true,
         normalize: opts.normalize !== false,
         stdin: process.stdin,
@@ -186,6 +210,8 @@ export const importCommand: Action = async (env, files, opts) => {
     ]);
     return ExitCode.error;
   }
+  // A held snapshot needs an operator: cron sees exit 3 (partial), like a failed dealership.
+  if (!r.dryRun && r.dealerships.some((d) => d.held)) return ExitCode.partial;
   return ExitCode.ok;
 };
 

@@ -134,9 +134,56 @@ function printResult(pres: Presentation, r: ScrapeResult): void {
   for (const d of r.dealerships.filter((x) => x.status === 'failed')) {
     pres.error(`${d.name}: ${d.error?.message ?? 'failed'}`, [
       ...(d.error?.hints ?? []),
-      'Its active snapshot is unchanged.',
+      d.cutShort && r.import
+        ? `Cut short: the ${d.vehicles} vehicles it got were imported; its active snapshot is unchanged.`
+        : 'Its active snapshot is unchanged.',
     ]);
   }
+  printHeld(pres, r.import?.dealerships ?? []);
+}
+
+/** Held snapshots (drop guard): why, and how to accept one. */
+function printHeld(pres: Presentation, held: { name: string; held: { reason: string } | null }[]): void {
+  for (const d of held.filter((x) => x.held)) {
+    pres.warn(
+      `${d.name}: new snapshot HELD, not activated: ${d.held!.reason}. CAO and LIST keep using the active snapshot. ` +
+        `If the drop is real: silverfox scrape "${d.name}" --accept-drop`,
+    );
+  }
+}
+
+/** `scrape NAME --accept-drop`: activates the held snapshots (app/hold), no scraping. */
+async function acceptDrop(
+  env: Parameters<Action>[0],
+  dealers: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { pres } = env;
+  if (
+    opts.all ||
+    opts.probe ||
+    opts.resume !== undefined ||
+    opts.import === false ||
+    opts.concurrency !== undefined
+  ) {
+    throw new UsageError(
+      '--accept-drop activates the held snapshot of the dealerships you name: no --all, --probe, --resume, --no-import or --concurrency',
+      ['e.g. `silverfox scrape "Columbia Honda" --accept-drop`; `silverfox status` lists held snapshots.'],
+    );
+  }
+  const { acceptHeldSnapshots } = await import('../../app/hold.js');
+  const r = await withApp(env, (ctx) => acceptHeldSnapshots(ctx, dealers));
+  env.note({ dealerships: r.accepted.map((a) => a.name), counts: { accepted: r.accepted.length } });
+  if (pres.json) pres.outJson(r);
+  else {
+    for (const a of r.accepted) {
+      pres.out(
+        `${a.name}: held snapshot #${a.snapshotId} (${a.rows} rows) activated` +
+          `${a.previousSnapshotId ? `, #${a.previousSnapshotId} archived` : ''} (it was held: ${a.reason})`,
+      );
+    }
+  }
+  return ExitCode.ok;
 }
 
 function printProbe(pres: Presentation, r: ProbeResult): void {
@@ -182,6 +229,7 @@ function printProbe(pres: Presentation, r: ProbeResult): void {
 
 export const scrape: Action = async (env, dealers, opts) => {
   const { pres } = env;
+  if (opts.acceptDrop === true) return acceptDrop(env, dealers, opts);
   if (opts.probe) {
     if (dealers.length !== 1 || opts.all || opts.resume !== undefined) {
       throw new UsageError('--probe takes exactly one dealership (no --all, no --resume)', [
@@ -245,6 +293,7 @@ export const scrape: Action = async (env, dealers, opts) => {
   });
   if (pres.json) pres.outJson(r);
   else printResult(pres, r);
-  if (r.totals.failed === 0) return ExitCode.ok;
+  const held = r.import?.dealerships.some((d) => d.held) ?? false;
+  if (r.totals.failed === 0) return held ? ExitCode.partial : ExitCode.ok;
   return r.totals.done > 0 ? ExitCode.partial : ExitCode.error;
 };

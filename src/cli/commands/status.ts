@@ -20,7 +20,7 @@ export const status: Action = async (env, _args, opts) => {
       pres.table(
         ['dealership', 'enabled', 'active rows', 'imported at', 'age', 'vin log', 'last order'],
         report.dealerships.map((d) => [
-          d.stale ? pres.c.yellow(d.name) : d.name,
+          d.stale || d.held ? pres.c.yellow(`${d.name}${d.held ? ' (HELD)' : ''}`) : d.name,
           d.enabled ? 'yes' : 'no',
           d.activeRows,
           formatTime(d.importedAt),
@@ -35,8 +35,19 @@ export const status: Action = async (env, _args, opts) => {
     pres.out();
     pres.out(
       `${t.dealerships} dealerships (${t.enabled} enabled), ${t.activeRows} active rows, ${t.vinLog} VIN-log entries, ` +
-        `${t.stale} stale (older than ${report.staleHours}h or never imported)`,
+        `${t.stale} stale (older than ${report.staleHours}h or never imported)` +
+        `${t.held ? `, ${t.held} with a held snapshot` : ''}`,
     );
+    for (const d of report.dealerships.filter((x) => x.held)) {
+      const h = d.held!;
+      pres.out();
+      pres.out(
+        pres.c.yellow(`${d.name}: snapshot #${h.snapshotId} HELD`) +
+          ` (${h.source} import #${h.importId} at ${formatTime(h.heldAt)}, ${h.rows} rows): ${h.reason}.`,
+      );
+      pres.out(`  CAO and LIST use the active snapshot (${d.activeRows} rows) until it is accepted.`);
+      pres.out(`  Accept it: ${h.accept}   (or re-import the file with \`silverfox import FILE --force\`)`);
+    }
   }
   if (opts.check && report.totals.stale > 0) {
     pres.error(`${report.totals.stale} enabled dealership(s) are stale`, [

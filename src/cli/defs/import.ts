@@ -13,7 +13,10 @@ export function register(program: Command): void {
     )
     .option('--dealer <name>', 'every row belongs to this dealership (for files without a dealership column)')
     .option('--strict-dealers', 'a dealership name that matches none is an error (default: created disabled)')
-    .option('--force', 'import even when the same content was imported before')
+    .option(
+      '--force',
+      'import even when the same content was imported before, and activate snapshots the drop guard would hold',
+    )
     .option('--dry-run', 'read and check everything, report it, change nothing')
     .option('--no-normalize', 'load raw rows only; run `silverfox normalize` later')
     .addHelpText(
@@ -29,7 +32,9 @@ export function register(program: Command): void {
         'Type, New/Used; Price, Internet Price; URL, Vehicle URL, Vechile URL...). Rows that are not\n' +
         'vehicles (no VIN, not a VIN, header repeated, no dealership, unparseable) are rejected to\n' +
         'SILVERFOX_LOG_DIR/imports/<time>-import-<id>/rejects.csv; the import still succeeds (exit 0).\n' +
-        'Exit 1 when no row at all could be imported. Ctrl-C rolls everything back.\n',
+        'Exit 1 when no row at all could be imported. Ctrl-C rolls everything back.\n' +
+        'Drop guard: a dealership whose rows fall below drop_guard_ratio (default 0.5) of its active\n' +
+        'snapshot gets a HELD snapshot (stored, not activated; exit 3); --force activates it anyway.\n',
     )
     .action(lazy(async () => (await import('../commands/import.js')).importCommand));
 

@@ -11,6 +11,10 @@ export function register(program: Command): void {
     .option('--no-import', 'only write the CSVs of the run folder; import nothing')
     .option('--resume [run-id]', 'continue an interrupted run (default: the newest unfinished one)')
     .option(
+      '--accept-drop',
+      'activate the snapshot the drop guard holds for the named dealerships (shown by `status`), without scraping again',
+    )
+    .option(
       '--probe',
       'one dealership: fetch its first pages and show what would be kept (counts, rows, store and status values, price fields); writes and imports nothing',
     )
@@ -22,10 +26,13 @@ export function register(program: Command): void {
         'silverfox scrape "Columbia Honda" "HW Kia"',
         'silverfox scrape --all --concurrency 8 --no-import',
         'silverfox scrape --resume',
+        'silverfox scrape "HW Kia" --accept-drop    # activate the held snapshot `status` shows',
         'silverfox scrape "Suntrup Ford West" --probe --pages 3',
       ]) +
         '\nEach run writes one CSV per dealership and checkpoint.json under SILVERFOX_LOG_DIR/scrapes/<run id>/.\n' +
-        'A dealership that fails keeps its active snapshot; the run exits 3 when some failed, 1 when all did.\n',
+        'A dealership that fails keeps its active snapshot; the run exits 3 when some failed, 1 when all did.\n' +
+        'Drop guard: a dealership keeping fewer rows than drop_guard_ratio (default 0.5) of its active snapshot,\n' +
+        'or cut short (timeout, page failure) after part of its inventory, gets a HELD snapshot instead (exit 3).\n',
     )
     .action(lazy(async () => (await import('../commands/scrape.js')).scrape));
 }
