@@ -20,7 +20,13 @@ import { normalizeLotStatus } from '../../src/core/normalize.js';
 import { selectActiveVehicles } from '../../src/db/active-vehicles.js';
 import { BrowserLauncher } from '../../src/scrape/browser.js';
 import { HostRateLimiter } from '../../src/scrape/http.js';
-import { scrapeJob, type JobOutput, type ScrapeDeps, type ScrapeJob } from '../../src/scrape/runner.js';
+import {
+  jobProblems,
+  scrapeJob,
+  type JobOutput,
+  type ScrapeDeps,
+  type ScrapeJob,
+} from '../../src/scrape/runner.js';
 import {
   DEALERS,
   startDealerAlgolia,
@@ -101,6 +107,13 @@ describe('the 14 Algolia registry entries', () => {
       expect((e.scraper.queries as unknown[]).length, e.name).toBeGreaterThan(0);
       expect(e.scraper.source, e.name).toMatch(/SCRAPE-FACTS/);
     }
+  });
+
+  it('can all be scraped as shipped (what doctor checks), 13 of them without a site URL', async () => {
+    for (const e of ALGOLIA) {
+      expect(await jobProblems(jobFor(e, e.site_url, e.api_host ?? '')), e.name).toEqual([]);
+    }
+    expect(ALGOLIA.filter((e) => !e.site_url)).toHaveLength(13);
   });
 
   it.each(ALGOLIA.map((e) => e.name))(
