@@ -7,12 +7,11 @@
  * and a query no facet can split failing the dealership instead of importing a part.
  * Then through runScrape into both databases.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext, type AppContext } from '../../src/app/context.js';
-import { resolveDealership } from '../../src/app/dealers.js';
+import { resolveDealership, setDealer } from '../../src/app/dealers.js';
 import { runScrape } from '../../src/app/scrape.js';
 import { resolveConfig } from '../../src/config.js';
 import { nameKey, registryEntrySchema, type RegistryEntry } from '../../src/core/dealership.js';
@@ -232,11 +231,9 @@ describe.each(DATABASE_KINDS)('scrape of Algolia dealerships into %s', (kind) =>
   const NAMES = ['BMW of West St. Louis', 'CDJR of Columbia', "Serra Honda O'Fallon", 'Weber Chevrolet'];
   let t: TestEnv;
   let ctx: AppContext;
-  let tmp: string;
   const apis: Record<string, DealerAlgolia> = {};
 
   beforeAll(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'silverfox-algolia-'));
     t = await createTestEnv(kind);
     for (const name of NAMES) {
       apis[name] = await startDealerAlgolia(name, name === 'Weber Chevrolet' ? { big: 1100, bad: true } : {});
@@ -246,19 +243,13 @@ describe.each(DATABASE_KINDS)('scrape of Algolia dealerships into %s', (kind) =>
       env: { ...t.env, SILVERFOX_SCRAPE_REQUEST_TIMEOUT_MS: '3000', SILVERFOX_SCRAPE_HOST_RPS: '0' },
       cwd: t.dir,
     });
-    // The shipped entries, repointed by URL and API host only.
-    for (const name of NAMES) {
-      const e = entry(name);
-      const file = path.join(config.registryDir, `${nameKey(e.name)}.json`);
-      const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      writeFileSync(file, JSON.stringify({ ...raw, site_url: apis[name]!.url, api_host: apis[name]!.url }));
-    }
     ctx = await openContext(config);
+    // The shipped entries, repointed by URL and API host only (what `dealers set` does).
+    for (const name of NAMES) await setDealer(ctx, name, { url: apis[name]!.url, apiHost: apis[name]!.url });
   });
   afterAll(async () => {
     await ctx?.db.close();
     await t?.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('imports every own car, with off-lot and unpriced cars as the site shows them', async () => {
@@ -266,6 +257,14 @@ describe.each(DATABASE_KINDS)('scrape of Algolia dealerships into %s', (kind) =>
     expect(r.dealerships.filter((d) => d.status === 'failed').map((d) => d.error?.message)).toEqual([]);
     for (const name of NAMES) {
       const { truth } = apis[name]!;
+      const sum = r.dealerships.find((x) => x.name === name)!;
+      expect(sum.counts, name).toMatchObject({
+        kept: truth.own.length,
+        sisterStore: 0,
+        offLot: truth.offLot.length,
+        noPrice: truth.noPrice.length,
+        rejected: truth.rejected,
+      });
       const d = await resolveDealership(ctx, name);
       const rows = await selectActiveVehicles(ctx.db, d.id);
       expect(rows.map((v) => v.vin).sort(), name).toEqual([...truth.own].sort());
