@@ -74,6 +74,15 @@ describe('algolia: splitting a capped query', () => {
     const s = splitQuery([], { make: { Ford: 700, Chevrolet: 400 } }, 1150, ['make']);
     expect(s?.queries).toEqual([['make:Ford'], ['make:Chevrolet'], ['-make:Ford', '-make:Chevrolet']]);
   });
+  it('never splits twice by the same facet (a multi-valued attribute lists other values again)', () => {
+    const s = splitQuery(
+      ['make:Ford'],
+      { make: { Ford: 1100, Lincoln: 40 }, year: { '2025': 600, '2026': 500 } },
+      1100,
+      ['make', 'year'],
+    );
+    expect(s?.facet).toBe('year');
+  });
   it('gives up when no facet can split the query', () => {
     expect(splitQuery([], { type: { New: 1100 }, make: { Chevrolet: 1100 } }, 1100, ['type', 'make'])).toBe(
       undefined,

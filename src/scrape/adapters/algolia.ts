@@ -47,7 +47,7 @@ const querySchema = z
 
 export const options = z
   .object({
-    /** Algolia application id the site uses (recorded; a fresher one is read from the page). */
+    /** Algolia application id the site uses (recorded; SCRAPE-FACTS §2). */
     app_id: z.string().regex(/^[A-Za-z0-9]+$/, 'letters and digits'),
     /** Algolia search-only key the site uses (recorded; a fresher one is read from the page). */
     api_key: z.string().min(8),
@@ -119,6 +119,8 @@ export function splitQuery(
   order: readonly string[],
 ): { facet: string; queries: FacetFilters[] } | undefined {
   for (const facet of order) {
+    // Already split by this facet (a multi-valued attribute would list other values again).
+    if (filters.some((f) => typeof f === 'string' && f.startsWith(`${facet}:`))) continue;
     const counts = facets?.[facet];
     const values = Object.keys(counts ?? {});
     if (values.length < 2) continue;
