@@ -105,6 +105,8 @@ describe('the 14 Algolia registry entries', () => {
       expect(e.scraper, e.name).toMatchObject({ app_id: expect.any(String), api_key: expect.any(String) });
       expect((e.scraper.queries as unknown[]).length, e.name).toBeGreaterThan(0);
       expect(e.scraper.source, e.name).toMatch(/SCRAPE-FACTS/);
+      // `dealers show` prints every parameter: output stays ASCII.
+      expect(JSON.stringify(e), e.name).toMatch(/^[\x20-\x7e]*$/);
     }
   });
 
