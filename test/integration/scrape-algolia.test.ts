@@ -199,6 +199,24 @@ describe('the 14 Algolia registry entries', () => {
   });
 });
 
+describe('probe', () => {
+  it('stops after the first pages and shows the store values of a group index with their counts', async () => {
+    const api = await startDealerAlgolia('CDJR of Columbia');
+    servers.push(api);
+    const out = await scrapeJob(
+      jobFor(entry('CDJR of Columbia'), api.url, api.url),
+      { ...deps, probePages: 2 },
+      new AbortController().signal,
+      () => {},
+    );
+    expect(out.probed).toBe(true);
+    expect(out.vehicles.length).toBeGreaterThan(0);
+    expect(out.vehicles.length).toBeLessThan(api.truth.own.length);
+    expect(out.seen.stores).toMatchObject({ 'Joe Machens Ford': 500, 'Joe Machens Toyota': 391 });
+    expect(out.seen.stores['Joe Machens CDJR']).toBeGreaterThan(0);
+  });
+});
+
 describe("Algolia's 1,000-hit pagination limit", () => {
   it('more than 1,000 cars of one type are all reached by splitting (type, then year)', async () => {
     const { api, out } = await scrape('Weber Chevrolet', { big: 1250 });

@@ -275,29 +275,45 @@ export const adapter: Adapter<AlgoliaOptions> = {
     const take = (hits: readonly unknown[]) => {
       for (const h of hits) out.take(h, (row) => hitToVehicle(row, ctx.siteUrl));
     };
+    // Group index: narrow each query to our store's facet value(s) as the site does. The values
+    // come from Algolia's own facet counts (markup and all), matched by the entry's rule; asked
+    // for every query first, so a wrong filter fails before any paging and a probe sees them all.
+    const planned: { name: string; index: string; filters: FacetFilters }[] = [];
     for (const q of opts.queries) {
-      let filters: FacetFilters = q.facet_filters;
-      if (filter && facet) {
-        // Group index: narrow each query to our store's facet value(s) as the site does. The value
-        // is taken from Algolia's own facet counts (markup and all), matched by the entry's rule.
-        const r = await search(q.index, {
-          facetFilters: JSON.stringify(filters),
-          hitsPerPage: 0,
-          facets: JSON.stringify([facet]),
-          maxValuesPerFacet: 1000,
-        });
-        ctx.page(`${q.index} ${q.name}: ${facet} facet`, 0);
-        const counts = r.facets?.[facet] ?? {};
-        const own = ownStoreValues(filter, counts);
-        for (const [v, n] of Object.entries(counts)) {
-          storesSeen.add(v);
-          // Other stores' cars are never fetched: they show as store values seen, with their counts.
-          if (!own.includes(v)) out.seen.stores[v] = (out.seen.stores[v] ?? 0) + n;
-        }
-        if (own.length === 0) continue;
-        ownFound = true;
-        filters = [...filters, own.map((v) => facetFilterFor(facet, v))];
+      if (!filter || !facet) {
+        planned.push({ name: q.name, index: q.index, filters: q.facet_filters });
+        continue;
       }
+      const r = await search(q.index, {
+        facetFilters: JSON.stringify(q.facet_filters),
+        hitsPerPage: 0,
+        facets: JSON.stringify([facet]),
+        maxValuesPerFacet: 1000,
+      });
+      const counts = r.facets?.[facet] ?? {};
+      const own = ownStoreValues(filter, counts);
+      for (const [v, n] of Object.entries(counts)) {
+        storesSeen.add(v);
+        // Other stores' cars are never fetched: they show as store values seen, with their counts.
+        if (!own.includes(v)) out.seen.stores[v] = (out.seen.stores[v] ?? 0) + n;
+      }
+      if (own.length === 0) continue;
+      ownFound = true;
+      planned.push({
+        name: q.name,
+        index: q.index,
+        filters: [...q.facet_filters, own.map((v) => facetFilterFor(facet, v))],
+      });
+    }
+    if (filter && facet && !ownFound) {
+      const seen = [...storesSeen].map((v) => `"${stripHtml(v)}"`);
+      throw new ShapeError(
+        PLATFORM,
+        `${facet} facet`,
+        `no value matches the store filter ${JSON.stringify(filter.value)} (${filter.match}); the index has: ${seen.join(', ') || 'none'}`,
+      );
+    }
+    for (const q of planned) {
       await walkQuery(
         {
           search,
@@ -308,15 +324,7 @@ export const adapter: Adapter<AlgoliaOptions> = {
         },
         q.name,
         q.index,
-        filters,
-      );
-    }
-    if (filter && facet && !ownFound) {
-      const seen = [...storesSeen].map((v) => `"${stripHtml(v)}"`);
-      throw new ShapeError(
-        PLATFORM,
-        `${facet} facet`,
-        `no value matches the store filter ${JSON.stringify(filter.value)} (${filter.match}); the index has: ${seen.join(', ') || 'none'}`,
+        q.filters,
       );
     }
   },
