@@ -116,7 +116,8 @@ export async function prepareJob(job: ScrapeJob) {
       `Import its inventory from a CSV export instead (silverfox import), or fix the platform: ${fix} --platform ...`,
     ]);
   }
-  if (!job.siteUrl) {
+  const adapter = await load();
+  if (!job.siteUrl && !adapter.siteUrlOptional) {
     throw new ScrapeConfigError(`${job.name} has no site URL in the registry`, [
       `Set it: ${fix} --url https://...`,
     ]);
@@ -129,7 +130,6 @@ export async function prepareJob(job: ScrapeJob) {
   }
   const group = groupSiteProblem(job.scraper);
   if (group) problems.push(`scraper: ${group}`);
-  const adapter = await load();
   const parsed = adapter.options.safeParse(own);
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((i) => `scraper.${i.path.join('.') || '(root)'}: ${i.message}`));
@@ -146,7 +146,7 @@ export async function prepareJob(job: ScrapeJob) {
     adapter,
     options: parsed.data,
     params: params.data as CommonParams,
-    siteUrl: job.siteUrl.replace(/\/+$/, ''),
+    siteUrl: (job.siteUrl ?? '').replace(/\/+$/, ''),
     apiHost: job.apiHost ? job.apiHost.replace(/\/+$/, '') : null,
   };
 }

@@ -65,6 +65,8 @@ export interface Adapter<O = unknown> {
   platform: string;
   /** The adapter's options in the registry entry's `scraper` object (spread COMMON_PARAMS in). */
   options: z.ZodType<O>;
+  /** The adapter reaches its data without the site URL (recorded API ids): the URL is then optional. */
+  siteUrlOptional?: boolean;
   scrape(ctx: AdapterContext, options: O, out: VehicleCollector): Promise<void>;
 }
 

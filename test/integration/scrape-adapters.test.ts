@@ -70,31 +70,7 @@ const cases: [string, SiteSpec, (out: JobOutput, site: FixtureSite) => void][] =
     { platform: 'dealer.com-post', name: 'Auffenberg Hyundai', count: 50, slowMs: 1000 },
     () => {},
   ],
-  [
-    'algolia on a group index with HTML in the Location facet',
-    {
-      platform: 'algolia',
-      name: 'Jaguar Rancho Mirage',
-      count: 45,
-      slowMs: 1000,
-      sisters: [
-        { name: 'Land Rover Rancho Mirage', count: 30 },
-        { name: 'Audi Rancho Mirage', count: 10 },
-      ],
-      location: 'Jaguar Rancho Mirage<br/><span class="addr">71-387 Highway 111</span>',
-      locationName: 'Jaguar Rancho Mirage 71-387 Highway 111',
-      statusField: 'custom_status',
-    },
-    (out) => {
-      expect(out.vehicles.some((v) => v.status === 'In Transit')).toBe(true);
-      expect(out.vehicles.some((v) => v.price === 'Please call for price')).toBe(true);
-    },
-  ],
-  [
-    'algolia SEARCH_SERVICE variant',
-    { platform: 'algolia', name: 'Frank Leta Honda', count: 130, searchService: true },
-    () => {},
-  ],
+  // Algolia: test/integration/scrape-algolia.test.ts (real-shaped API, the 14 real entries).
   [
     'dealeron (JSON), pt past the end answers page 1',
     { platform: 'dealeron', name: 'Columbia Honda', count: 70, slowMs: 1000 },
@@ -189,9 +165,9 @@ describe('adapters against fixture sites', () => {
     } catch (err) {
       expect((err as { hints: string[] }).hints.join('\n')).toMatch(/scraper\.hits_per_page/);
     }
-    await expect(scrapeJob({ ...job, scraper: {}, siteUrl: null }, d, signal, () => {})).rejects.toThrow(
-      /no site URL/,
-    );
+    await expect(
+      scrapeJob({ ...job, platform: 'dealeron', scraper: {}, siteUrl: null }, d, signal, () => {}),
+    ).rejects.toThrow(/no site URL/);
     await expect(scrapeJob({ ...job, platform: 'wix' }, d, signal, () => {})).rejects.toThrow(
       /no scraper for platform "wix"/,
     );

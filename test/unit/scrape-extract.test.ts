@@ -9,13 +9,6 @@ import {
   extractSiteId,
 } from '../../src/scrape/adapters/dealer-com-post.js';
 import {
-  extractAlgoliaPage,
-  extractSearchConfig,
-  extractSearchServicePage,
-  hitStatus,
-  matchLocation,
-} from '../../src/scrape/adapters/algolia.js';
-import {
   dealerOnVehicle,
   extractDealerOnPage,
   extractTaggingData,
@@ -34,7 +27,7 @@ import { extractEprocessPage } from '../../src/scrape/adapters/dealer-eprocess.j
 import { extractDealerCode, extractSmartPathPage } from '../../src/scrape/adapters/toyota-smartpath.js';
 import { extractBlockKey, extractDealrPage } from '../../src/scrape/adapters/dealr.js';
 import { ShapeError } from '../../src/scrape/errors.js';
-import { findAssignedObject, readJsString, stripHtml } from '../../src/scrape/extract-util.js';
+import { findAssignedObject, readJsString } from '../../src/scrape/extract-util.js';
 import { vehiclesCsv } from '../../src/scrape/csv.js';
 import { VehicleCollector, type RawVehicle } from '../../src/scrape/types.js';
 
@@ -152,78 +145,7 @@ describe('dealer.com-post', () => {
   });
 });
 
-describe('algolia', () => {
-  it('reads the keys the listing page embeds as JavaScript', () => {
-    expect(extractSearchConfig(raw('algolia-listing.html'))).toEqual({
-      kind: 'algolia',
-      appId: 'SEWJN80HTN',
-      apiKey: '179608f32563367799314290254e3e44',
-      indexName: 'bmwofweststlouis_production_inventory',
-    });
-  });
-  it('prefers SEARCH_SERVICE on newer sites', () => {
-    expect(extractSearchConfig(raw('search-service-listing.html'))).toEqual({
-      kind: 'search-service',
-      apiUrl: 'https://search.dealerinspire.example/',
-      ccid: 'frank-leta-honda',
-      apiKey: "k-123'abc",
-    });
-  });
-  it('says what is missing when a page has no search config', () => {
-    expect(() => extractSearchConfig('<html><script>var x = 1;</script></html>')).toThrow(
-      /neither algoliaConfig nor SEARCH_SERVICE/,
-    );
-    expect(() => extractSearchConfig('<script>var algoliaConfig = {appId: "A"};</script>')).toThrow(
-      /apiKeySearch or indexName missing/,
-    );
-  });
-  it('reads only results[0]; objectID stands in for a missing vin; status from the known fields', () => {
-    const p = extractAlgoliaPage(json('algolia-queries.json'), 'https://www.bmwofweststlouis.com');
-    expect(p.nbPages).toBe(1);
-    expect(p.vehicles.map((v) => v.vin)).toEqual([
-      'WBA53FJ02SCT00001',
-      ' 5ux33dt09s9000002',
-      'WBY73AW05SFS00003',
-    ]);
-    expect(p.vehicles.map((v) => v.status)).toEqual(['In Stock', 'In Transit', 'In Transit']);
-    expect(p.vehicles.map((v) => v.price)).toEqual(['69875', 'Please call for price', '$0']);
-    expect(p.vehicles.map((v) => v.condition)).toEqual(['New', 'Certified Pre-Owned', 'CarBravo']);
-    expect(p.vehicles[1]!.url).toBe('https://www.bmwofweststlouis.com/inventory/used-2023-bmw-x4/');
-  });
-  it('reads the status field a dealership names', () => {
-    const hit = {
-      lightning: { statusLabel: 'In Stock' },
-      vehicle_status_filter: 'Allocated',
-      in_transit: '1',
-    };
-    expect(hitStatus(hit)).toBe('In Stock');
-    expect(hitStatus(hit, 'vehicle_status_filter')).toBe('Allocated');
-    expect(hitStatus(hit, 'in_transit')).toBe('In Transit');
-    expect(hitStatus({ intransit: false })).toBe('');
-  });
-  it('matches a Location facet value whose text carries HTML', () => {
-    const values = Object.keys(
-      (json('algolia-facets.json') as { results: { facets: { Location: object } }[] }).results[0]!.facets
-        .Location,
-    );
-    const jag = matchLocation(values, ['jaguar rancho mirage 71-387 highway 111']);
-    expect(jag).toContain('<br/>');
-    expect(matchLocation(values, ['Audi Rancho Mirage'])).toBe('Audi Rancho Mirage');
-    expect(matchLocation(values, ['Porsche'])).toBeUndefined();
-    expect(stripHtml('Jaguar <br/><b>Rancho</b>&amp;Mirage')).toBe('Jaguar Rancho &Mirage');
-  });
-  it('rejects a response without results', () => {
-    expect(() => extractAlgoliaPage({ results: [] }, SITE)).toThrow(ShapeError);
-    expect(() => extractAlgoliaPage({ message: 'Invalid API key' }, SITE)).toThrow(/at results/);
-  });
-  it('reads SEARCH_SERVICE listings', () => {
-    const p = extractSearchServicePage(json('search-service-page.json'), 'https://www.frankletahonda.com');
-    expect(p.total).toBe(2);
-    expect(p.vehicles[0]).toMatchObject({ vin: '1HGCY1F39SA000001', status: 'In Transit', price: '$29,990' });
-    expect(p.vehicles[1]).toMatchObject({ condition: 'used', price: '', status: '' });
-    expect(p.vehicles[0]!.url).toBe('https://www.frankletahonda.com/inventory/new-2025-honda-accord/');
-  });
-});
+// Algolia: test/unit/scrape-algolia.test.ts.
 
 describe('dealeron (JSON)', () => {
   it('reads dealer and page ids from the tagging data', () => {

@@ -1,302 +1,331 @@
 /**
- * DealerInspire sites. Two generations, told apart by what the listing page embeds:
- * - `var algoliaConfig = {appId, apiKeySearch, indexName}`: Algolia multi-query
- *   `POST {host}/1/indexes/* /queries`, host `https://{appId}-dsn.algolia.net` (overridable with
- *   `algolia_host`); only `results[0]` holds hits; 0-based pages up to `nbPages`.
- * - `var SEARCH_SERVICE = {apiUrl, ccid, apiKey}`: `POST {apiUrl}/api/v1/listings/{ccid}/search`,
- *   1-based pages, `data.listings[]` and `total_vehicle_count`.
- * Keys are read from the page on every run, never stored. Group indexes hold several stores: the
- * `location` option names ours, matched against the `Location` facet values with their HTML
- * stripped (one dealer's value carries markup that must be sent back verbatim).
+ * DealerInspire sites search an Algolia index (SCRAPE-FACTS.md §1.3). The registry entry records
+ * what the original scrapers hard-coded: app id, search key, and one query per type group (index +
+ * facet filters), plus the store filter, status field and price fields. The listing page is read
+ * only for fresher keys (`var algoliaConfig = {appId, apiKeySearch, indexName}`); when it cannot
+ * be fetched or embeds none, the recorded values are used.
+ *
+ * Algolia multi-query: `POST {host}/1/indexes/* /queries` with the credentials in the query string
+ * (as the sites send them), host `https://{appid}-dsn.algolia.net` or the registry's API host.
+ * Only `paginationLimitedTo` hits (default 1,000) of a query are reachable by paging while
+ * `nbHits` tells the true total: a query whose `nbHits` exceeds what its pages reach is split by
+ * facet (type, then make, then year, using the counts Algolia returns) until every car is
+ * reachable, or the dealership fails with that reason (never a silent part).
  */
 import { z } from 'zod';
-import { ShapeError } from '../errors.js';
+import { fieldText, matchesValue, type StoreFilter } from '../../core/scrape-rules.js';
+import { ProbeLimitError, ScrapeError, ShapeError } from '../errors.js';
 import {
   absoluteUrl,
   expectShape,
   findAssignedObject,
-  getPath,
   parseJson,
   readJsString,
   siteUrlFor,
   stripHtml,
-  text,
-  truthy,
 } from '../extract-util.js';
-import type { Adapter, AdapterContext, RawVehicle, VehicleCollector } from '../types.js';
+import type { Adapter, AdapterContext, NotAVehicle, RawVehicle } from '../types.js';
 
 const PLATFORM = 'algolia';
 
-/** Where DealerInspire sites keep lot status, tried in this order when `status_field` is unset. */
-export const STATUS_FIELDS = [
-  'lightning.statusLabel',
-  'lightning.status',
-  'custom_status',
-  'vehicle_status_filter',
-  'intransit',
-  'in_transit',
-] as const;
+/** One facet filter (`attr:value`, `-attr:value` negates) or an OR-group of them. */
+const facetFilter = z.union([
+  z.string().min(3).includes(':'),
+  z.array(z.string().min(3).includes(':')).min(1),
+]);
 
-const options = z
+const querySchema = z
   .object({
-    listing_path: z.string().startsWith('/').default('/new-vehicles/'),
-    /** Algolia query host; default `https://{appId}-dsn.algolia.net`. */
-    algolia_host: z.string().url().optional(),
-    /** Overrides the index the page names (e.g. a sort index). */
-    index_name: z.string().min(1).optional(),
-    /** The hit field (dot path) that holds lot status at this dealership. */
-    status_field: z.string().min(1).optional(),
-    /** This store's `Location` facet value (HTML ignored) on a group index. */
-    location: z.string().min(1).optional(),
-    /** Extra Algolia facet filters, e.g. ["type:New"]. */
-    facet_filters: z.array(z.string().min(1)).default([]),
-    hits_per_page: z.number().int().min(1).max(1000).default(100),
-    /** SEARCH_SERVICE: listing statuses to ask for. */
-    statuses: z.array(z.string().min(1)).default(['publish', 'modified', 'pend-sale']),
+    /** What this query covers (used, new...): progress and error messages. */
+    name: z.string().min(1),
+    /** The Algolia index (sort replica) the original queried for this group. */
+    index: z.string().min(1),
+    /** AND of OR-groups, as the site sends them (the store filter is added by the adapter). */
+    facet_filters: z.array(facetFilter).default([]),
   })
   .strict();
-type Options = z.infer<typeof options>;
+
+export const options = z
+  .object({
+    /** Algolia application id the site uses (recorded; SCRAPE-FACTS §2). */
+    app_id: z.string().regex(/^[A-Za-z0-9]+$/, 'letters and digits'),
+    /** Algolia search-only key the site uses (recorded; a fresher one is read from the page). */
+    api_key: z.string().min(8),
+    /** The listing page that embeds `algoliaConfig`; read for fresher keys only. */
+    listing_path: z.string().startsWith('/').default('/new-vehicles/'),
+    /** Hits per page (Algolia allows 1..1000; the sites ask 20). */
+    hits_per_page: z.number().int().min(1).max(1000).default(20),
+    /** One query per type group, in the original's order. */
+    queries: z.array(querySchema).min(1),
+    /** Facets a capped query is split by, in order. */
+    split_facets: z.array(z.string().min(1)).min(1).default(['type', 'make', 'year']),
+  })
+  .strict();
+export type AlgoliaOptions = z.infer<typeof options>;
 
 export interface AlgoliaConfig {
-  kind: 'algolia';
   appId: string;
   apiKey: string;
-  indexName: string;
-}
-export interface SearchServiceConfig {
-  kind: 'search-service';
-  apiUrl: string;
-  ccid: string;
-  apiKey: string;
+  indexName?: string;
 }
 
-/** Pure: the search configuration a listing page embeds, or a ShapeError naming what is missing. */
-export function extractSearchConfig(page: string): AlgoliaConfig | SearchServiceConfig {
-  const ss = findAssignedObject(page, 'SEARCH_SERVICE');
-  if (ss) {
-    const apiUrl = readJsString(ss, 'apiUrl');
-    const ccid = readJsString(ss, 'ccid');
-    const apiKey = readJsString(ss, 'apiKey');
-    if (!apiUrl || !ccid || !apiKey) {
-      throw new ShapeError(PLATFORM, 'SEARCH_SERVICE', 'apiUrl, ccid or apiKey missing');
-    }
-    return { kind: 'search-service', apiUrl, ccid, apiKey };
-  }
+/** Pure: the Algolia config a DealerInspire page embeds, or undefined when it embeds none. */
+export function extractSearchConfig(page: string): AlgoliaConfig | undefined {
   const ac = findAssignedObject(page, 'algoliaConfig');
-  if (!ac)
-    throw new ShapeError(PLATFORM, 'listing page', 'neither algoliaConfig nor SEARCH_SERVICE is embedded');
+  if (!ac) return undefined;
   const appId = readJsString(ac, 'appId');
   const apiKey = readJsString(ac, 'apiKeySearch') ?? readJsString(ac, 'apiKey');
-  const indexName = readJsString(ac, 'indexName');
-  if (!appId || !apiKey || !indexName) {
-    throw new ShapeError(PLATFORM, 'algoliaConfig', 'appId, apiKeySearch or indexName missing');
-  }
-  return { kind: 'algolia', appId, apiKey, indexName };
+  if (!appId || !apiKey) return undefined;
+  return { appId, apiKey, indexName: readJsString(ac, 'indexName') };
 }
 
-const hitSchema = z.looseObject({
-  objectID: z.unknown().optional(),
-  vin: z.unknown().optional(),
-  stock: z.unknown().optional(),
-  type: z.unknown().optional(),
-  year: z.unknown().optional(),
-  make: z.unknown().optional(),
-  model: z.unknown().optional(),
-  trim: z.unknown().optional(),
-  msrp: z.unknown().optional(),
-  our_price: z.unknown().optional(),
-  link: z.unknown().optional(),
-  date_in_stock: z.unknown().optional(),
+const resultSchema = z.looseObject({
+  hits: z.array(z.unknown()),
+  nbHits: z.number().int().nonnegative(),
+  nbPages: z.number().int().nonnegative(),
+  page: z.number().int().nonnegative(),
+  hitsPerPage: z.number().int().nonnegative(),
+  facets: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
-const queriesSchema = z.looseObject({
-  results: z
-    .array(
-      z.looseObject({
-        hits: z.array(hitSchema),
-        nbPages: z.number().int().nonnegative(),
-        page: z.number().int().nonnegative(),
-        nbHits: z.number().int().nonnegative().optional(),
-        facets: z.record(z.string(), z.record(z.string(), z.number())).optional(),
-      }),
-    )
-    .min(1),
-});
+const queriesSchema = z.looseObject({ results: z.array(resultSchema).min(1) });
+export type AlgoliaResult = z.infer<typeof resultSchema>;
 
-/** Reads a hit's lot status from `field`, or from the first known status field that has a value. */
-export function hitStatus(hit: Record<string, unknown>, field?: string): string {
-  for (const f of field ? [field] : STATUS_FIELDS) {
-    const v = getPath(hit, f);
-    if (v === undefined || v === null || v === '') continue;
-    // `intransit: true` / `in_transit: "1"`: a flag, not a label.
-    if (/^(intransit|in_transit)$/.test(f) || typeof v === 'boolean') return truthy(v) ? 'In Transit' : '';
-    return text(v);
-  }
-  return '';
+/** A facet filter list: AND of OR-groups. */
+export type FacetFilters = readonly (string | readonly string[])[];
+
+/** Pure: `attr:value` with a value Algolia would read as a negation escaped. */
+export function facetFilterFor(attr: string, value: string): string {
+  return `${attr}:${value.startsWith('-') ? `\\${value}` : value}`;
 }
 
-/** Pure: one multi-query response -> page count and vehicles (results[0] only). */
-export function extractAlgoliaPage(
-  json: unknown,
-  site: string,
-  statusField?: string,
-): { nbPages: number; vehicles: RawVehicle[] } {
-  const r = expectShape(PLATFORM, 'queries response', queriesSchema, json).results[0]!;
+/**
+ * Pure: true when paging cannot reach every hit of the query: Algolia's `nbPages` stops at
+ * `paginationLimitedTo` while `nbHits` keeps counting.
+ */
+export function isCapped(r: Pick<AlgoliaResult, 'nbHits' | 'nbPages' | 'hitsPerPage'>): boolean {
+  return r.nbHits > r.nbPages * r.hitsPerPage;
+}
+
+/**
+ * Pure: the sub-queries that together cover a capped query, split by the first facet in `order`
+ * whose counts (from the capped response) hold at least two values. Hits without any listed value
+ * (no such attribute, or values past maxValuesPerFacet) get a complement query with negated
+ * filters. Undefined when no facet can split it.
+ */
+export function splitQuery(
+  filters: FacetFilters,
+  facets: AlgoliaResult['facets'],
+  nbHits: number,
+  order: readonly string[],
+): { facet: string; queries: FacetFilters[] } | undefined {
+  for (const facet of order) {
+    // Already split by this facet (a multi-valued attribute would list other values again).
+    if (filters.some((f) => typeof f === 'string' && f.startsWith(`${facet}:`))) continue;
+    const counts = facets?.[facet];
+    const values = Object.keys(counts ?? {});
+    if (values.length < 2) continue;
+    const queries: FacetFilters[] = values.map((v) => [...filters, facetFilterFor(facet, v)]);
+    const covered = values.reduce((n, v) => n + (counts?.[v] ?? 0), 0);
+    if (covered < nbHits) queries.push([...filters, ...values.map((v) => `-${facetFilterFor(facet, v)}`)]);
+    return { facet, queries };
+  }
+  return undefined;
+}
+
+/**
+ * Pure: one hit -> a raw vehicle (site text; the entry's status and price rules are applied by the
+ * collector), or why it cannot be one. VIN from `objectID` as the originals read it, else `vin`.
+ * Odd fields (an object where text belongs) are left empty, never guessed.
+ */
+export function hitToVehicle(hit: Record<string, unknown>, site: string): RawVehicle | NotAVehicle {
+  const t = (k: string) => fieldText(hit[k]).trim();
+  const vin = t('objectID') || t('vin');
+  if (vin === '') return { reject: 'hit has no objectID or vin' };
   return {
-    nbPages: r.nbPages,
-    vehicles: r.hits.map((h) => ({
-      vin: text(h.vin) || text(h.objectID),
-      stock: text(h.stock),
-      year: text(h.year),
-      make: text(h.make),
-      model: text(h.model),
-      trim: text(h.trim),
-      condition: text(h.type),
-      status: hitStatus(h, statusField),
-      price: text(h.our_price),
-      msrp: text(h.msrp),
-      date_in_stock: text(h.date_in_stock),
-      url: absoluteUrl(h.link, site),
-    })),
+    vin,
+    stock: t('stock'),
+    year: t('year'),
+    make: t('make'),
+    model: t('model'),
+    trim: t('trim'),
+    condition: t('type'),
+    status: '',
+    price: t('our_price'),
+    msrp: t('msrp'),
+    date_in_stock: t('date_in_stock'),
+    url: site ? absoluteUrl(t('link'), site) : t('link'),
   };
 }
 
-/** Pure: the raw `Location` facet value whose text (HTML stripped) is `wanted`, case-insensitively. */
-export function matchLocation(values: readonly string[], wanted: readonly string[]): string | undefined {
-  const keys = new Set(wanted.map((w) => stripHtml(w).toLowerCase()));
-  return values.find((v) => keys.has(stripHtml(v).toLowerCase()));
-}
-
-const listingSchema = z.looseObject({
-  data: z.looseObject({
-    listings: z.array(
-      z.looseObject({
-        vin: z.unknown().optional(),
-        stock_number: z.unknown().optional(),
-        condition: z.unknown().optional(),
-        year: z.unknown().optional(),
-        make: z.unknown().optional(),
-        model: z.unknown().optional(),
-        trim: z.unknown().optional(),
-        msrp: z.unknown().optional(),
-        price: z.unknown().optional(),
-        vdp_url: z.unknown().optional(),
-        date_in_stock: z.unknown().optional(),
-        availability: z.unknown().optional(),
-        in_transit: z.unknown().optional(),
-      }),
-    ),
-    total_vehicle_count: z.coerce.number().int().nonnegative(),
-  }),
-});
-
-/** Pure: one SEARCH_SERVICE response -> total and vehicles. */
-export function extractSearchServicePage(
-  json: unknown,
-  site: string,
-): { total: number; vehicles: RawVehicle[] } {
-  const d = expectShape(PLATFORM, 'SEARCH_SERVICE response', listingSchema, json).data;
-  return {
-    total: d.total_vehicle_count,
-    vehicles: d.listings.map((l) => ({
-      vin: text(l.vin),
-      stock: text(l.stock_number),
-      year: text(l.year),
-      make: text(l.make),
-      model: text(l.model),
-      trim: text(l.trim),
-      condition: text(l.condition),
-      status: text(l.availability) || (truthy(l.in_transit) ? 'In Transit' : ''),
-      price: text(l.price),
-      msrp: text(l.msrp),
-      date_in_stock: text(l.date_in_stock),
-      url: absoluteUrl(l.vdp_url, site),
-    })),
-  };
-}
-
-function params(p: Record<string, string | number>): string {
+/** The URL-encoded `params` string of one query. */
+function paramsString(p: Record<string, string | number | undefined>): string {
   return Object.entries(p)
+    .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
     .join('&');
 }
 
-async function scrapeAlgolia(ctx: AdapterContext, opts: Options, cfg: AlgoliaConfig, out: VehicleCollector) {
-  const host = (opts.algolia_host ?? `https://${cfg.appId.toLowerCase()}-dsn.algolia.net`).replace(
-    /\/+$/,
-    '',
-  );
-  const url = `${host}/1/indexes/*/queries`;
-  const indexName = opts.index_name ?? cfg.indexName;
-  const headers = { 'x-algolia-application-id': cfg.appId, 'x-algolia-api-key': cfg.apiKey };
-  const query = async (requests: { indexName: string; params: string }[]) =>
-    parseJson(PLATFORM, 'queries response', await ctx.http.text(url, { json: { requests }, headers }));
+type Search = (index: string, params: Record<string, string | number | undefined>) => Promise<AlgoliaResult>;
 
-  const filters = [...opts.facet_filters];
-  if (opts.location) {
-    const facetJson = await query([
-      { indexName, params: params({ hitsPerPage: 0, facets: '["Location"]' }) },
-    ]);
-    const facets = expectShape(PLATFORM, 'facet response', queriesSchema, facetJson).results[0]!.facets;
-    const values = Object.keys(facets?.Location ?? {});
-    const value = matchLocation(values, [opts.location]);
-    if (value === undefined) {
-      throw new ShapeError(
-        PLATFORM,
-        'Location facet',
-        `no value matches "${opts.location}" (the index has: ${values.map((v) => `"${stripHtml(v)}"`).join(', ') || 'none'})`,
+/** Everything the paging needs beyond the search itself. */
+export interface Walk {
+  search: Search;
+  hitsPerPage: number;
+  splitFacets: readonly string[];
+  /** Called with each page's hits, right after the page was reported. */
+  onHits(hits: readonly unknown[]): void;
+  onPage(label: string, hits: number): void;
+}
+
+/**
+ * Pages one query to the end, splitting it while it is capped. Throws when a capped query cannot
+ * be split (the dealership fails rather than importing a part of it).
+ */
+export async function walkQuery(
+  w: Walk,
+  name: string,
+  index: string,
+  filters: FacetFilters,
+  depth = 0,
+): Promise<void> {
+  const label = `${name}${filters.length ? ` ${JSON.stringify(filters)}` : ''}`;
+  const base = { facetFilters: JSON.stringify(filters), hitsPerPage: w.hitsPerPage };
+  const first = await w.search(index, {
+    ...base,
+    page: 0,
+    facets: JSON.stringify(w.splitFacets),
+    maxValuesPerFacet: 1000,
+  });
+  if (isCapped(first)) {
+    const split = depth < 8 ? splitQuery(filters, first.facets, first.nbHits, w.splitFacets) : undefined;
+    if (!split) {
+      throw new ScrapeError(
+        'capped_query',
+        `algolia: query ${label} on ${index} matches ${first.nbHits} cars but paging reaches only ${first.nbPages * first.hitsPerPage} (Algolia's pagination limit), and no facet of ${w.splitFacets.join(', ')} splits it further`,
+        {
+          hints: [
+            'Nothing was imported for this dealership (no part of an inventory is imported as the whole); its active snapshot is kept.',
+            "Add a narrower query to the entry's scraper.queries, or another facet to scraper.split_facets (e.g. model).",
+          ],
+        },
       );
     }
-    filters.push(`Location:${value}`);
-  }
-  for (let page = 0; ; page++) {
-    const p: Record<string, string | number> = { hitsPerPage: opts.hits_per_page, page };
-    if (filters.length) p.facetFilters = JSON.stringify(filters.map((f) => [f]));
-    // DealerInspire pages send facet-count queries beside the hits query; results[0] is ours.
-    const json = await query([
-      { indexName, params: params(p) },
-      { indexName, params: params({ hitsPerPage: 0, page: 0, facets: '["type"]' }) },
-    ]);
-    const { nbPages, vehicles } = extractAlgoliaPage(json, ctx.siteUrl, opts.status_field);
-    ctx.page(`${url} page=${page}`, vehicles.length);
-    out.addAll(vehicles);
-    if (page + 1 >= nbPages || vehicles.length === 0) break;
-    if (page > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
-  }
-}
-
-async function scrapeSearchService(
-  ctx: AdapterContext,
-  opts: Options,
-  cfg: SearchServiceConfig,
-  out: VehicleCollector,
-) {
-  const url = `${cfg.apiUrl.replace(/\/+$/, '')}/api/v1/listings/${encodeURIComponent(cfg.ccid)}/search`;
-  let seen = 0;
-  for (let page = 1; ; page++) {
-    const body = await ctx.http.text(url, {
-      json: { page, perPage: opts.hits_per_page, filters: { status: opts.statuses } },
-      headers: { 'x-api-key': cfg.apiKey },
-    });
-    const { total, vehicles } = extractSearchServicePage(
-      parseJson(PLATFORM, 'SEARCH_SERVICE response', body),
-      ctx.siteUrl,
+    w.onPage(
+      `${label}: ${first.nbHits} hits, more than paging reaches; split by ${split.facet} into ${split.queries.length}`,
+      0,
     );
-    ctx.page(`${url} page=${page}`, vehicles.length);
-    out.addAll(vehicles);
-    seen += vehicles.length;
-    if (vehicles.length === 0 || seen >= total) break;
-    if (page > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
+    for (const sub of split.queries) await walkQuery(w, name, index, sub, depth + 1);
+    return;
+  }
+  let r = first;
+  for (let page = 0; ;) {
+    w.onPage(`${label} page=${page}`, r.hits.length);
+    w.onHits(r.hits);
+    page++;
+    if (page >= r.nbPages || r.hits.length === 0) break;
+    r = await w.search(index, { ...base, page });
   }
 }
 
-export const adapter: Adapter<Options> = {
+/** The keys to use: the listing page's when it can be read (and names the same app), else the recorded ones. */
+async function resolveKeys(ctx: AdapterContext, opts: AlgoliaOptions): Promise<AlgoliaConfig> {
+  if (ctx.siteUrl) {
+    try {
+      const cfg = extractSearchConfig(await ctx.http.text(siteUrlFor(ctx.siteUrl, opts.listing_path)));
+      if (cfg && cfg.appId.toUpperCase() === opts.app_id.toUpperCase()) return cfg;
+    } catch (err) {
+      if (ctx.signal.aborted || err instanceof ProbeLimitError) throw err;
+      // A page we cannot read (bot wall, moved, down) is why the keys are recorded.
+    }
+  }
+  return { appId: opts.app_id, apiKey: opts.api_key };
+}
+
+/** The store facet and the values that are ours, from the facet counts of a query without it. */
+function ownStoreValues(filter: StoreFilter, counts: Record<string, number>): string[] {
+  return Object.keys(counts).filter((v) => matchesValue(v, filter.value, filter.match));
+}
+
+export const adapter: Adapter<AlgoliaOptions> = {
   platform: PLATFORM,
   options,
+  // The originals never fetched the dealer site: app id, key and indexes are recorded.
+  siteUrlOptional: true,
   async scrape(ctx, opts, out) {
-    const listing = siteUrlFor(ctx.siteUrl, opts.listing_path);
-    const cfg = extractSearchConfig(await ctx.http.text(listing));
-    ctx.page(listing, 0);
-    if (cfg.kind === 'algolia') await scrapeAlgolia(ctx, opts, cfg, out);
-    else await scrapeSearchService(ctx, opts, cfg, out);
+    const keys = await resolveKeys(ctx, opts);
+    const host = (ctx.apiHost ?? `https://${keys.appId.toLowerCase()}-dsn.algolia.net`).replace(/\/+$/, '');
+    // Credentials in the query string, as the DealerInspire pages send them.
+    const url = `${host}/1/indexes/*/queries?${paramsString({
+      'x-algolia-agent': 'Algolia for JavaScript (4.9.1); Browser (lite)',
+      'x-algolia-api-key': keys.apiKey,
+      'x-algolia-application-id': keys.appId,
+    })}`;
+    const search: Search = async (indexName, params) => {
+      const body = await ctx.http.text(url, {
+        json: { requests: [{ indexName, params: paramsString(params) }] },
+      });
+      const json = parseJson(PLATFORM, 'queries response', body);
+      return expectShape(PLATFORM, 'queries response', queriesSchema, json).results[0]!;
+    };
+
+    const filter = ctx.params.store_filter;
+    const facet = filter?.param ?? filter?.field;
+    const storesSeen = new Set<string>();
+    let ownFound = false;
+    const take = (hits: readonly unknown[]) => {
+      for (const h of hits) out.take(h, (row) => hitToVehicle(row, ctx.siteUrl));
+    };
+    // Group index: narrow each query to our store's facet value(s) as the site does. The values
+    // come from Algolia's own facet counts (markup and all), matched by the entry's rule; asked
+    // for every query first, so a wrong filter fails before any paging and a probe sees them all.
+    const planned: { name: string; index: string; filters: FacetFilters }[] = [];
+    for (const q of opts.queries) {
+      if (!filter || !facet) {
+        planned.push({ name: q.name, index: q.index, filters: q.facet_filters });
+        continue;
+      }
+      const r = await search(q.index, {
+        facetFilters: JSON.stringify(q.facet_filters),
+        hitsPerPage: 0,
+        facets: JSON.stringify([facet]),
+        maxValuesPerFacet: 1000,
+      });
+      const counts = r.facets?.[facet] ?? {};
+      const own = ownStoreValues(filter, counts);
+      for (const [v, n] of Object.entries(counts)) {
+        storesSeen.add(v);
+        // Other stores' cars are never fetched: they show as store values seen, with their counts.
+        if (!own.includes(v)) out.seen.stores[v] = (out.seen.stores[v] ?? 0) + n;
+      }
+      if (own.length === 0) continue;
+      ownFound = true;
+      planned.push({
+        name: q.name,
+        index: q.index,
+        filters: [...q.facet_filters, own.map((v) => facetFilterFor(facet, v))],
+      });
+    }
+    if (filter && facet && !ownFound) {
+      const seen = [...storesSeen].map((v) => `"${stripHtml(v)}"`);
+      throw new ShapeError(
+        PLATFORM,
+        `${facet} facet`,
+        `no value matches the store filter ${JSON.stringify(filter.value)} (${filter.match}); the index has: ${seen.join(', ') || 'none'}`,
+      );
+    }
+    for (const q of planned) {
+      await walkQuery(
+        {
+          search,
+          hitsPerPage: opts.hits_per_page,
+          splitFacets: opts.split_facets,
+          onHits: take,
+          onPage: (label, n) => ctx.page(`${q.index} ${label}`, n),
+        },
+        q.name,
+        q.index,
+        q.filters,
+      );
+    }
   },
 };
