@@ -106,6 +106,7 @@ function toJob(entry: RegistryEntry): ScrapeJob {
     aliases: entry.aliases,
     platform: entry.platform,
     siteUrl: entry.site_url || null,
+    apiHost: entry.api_host ?? null,
     scraper: entry.scraper,
   };
 }

@@ -107,6 +107,11 @@ export const registryEntrySchema = z
     aliases: z.array(z.string().trim().min(1)).default([]),
     platform: z.string().nullable().default(null),
     site_url: z.string().url().or(z.literal('')).nullable().default(null),
+    /**
+     * Where a hosted search API (Algolia, SEARCH_SERVICE) or the entry's second site is reached
+     * instead of the recorded host: set for fixture sites and proxies (`dealers set --api-host`).
+     */
+    api_host: z.string().url().nullable().default(null),
     enabled: z.boolean().default(true),
     /** Platform adapter options (index name, status field, sister-store filter...). */
     scraper: z.record(z.string(), z.unknown()).default({}),

@@ -52,9 +52,13 @@ const conditionOf = memo((text: string): Condition => {
   return 'unknown';
 });
 
-const OFF_LOT = /in[\s_-]?transit|allocated|in[\s_-]?service|courtesy|\bsold\b|build[\s_-]?phase/i;
+const OFF_LOT =
+  /in[\s_-]?transit|allocated|in[\s_-]?service|courtesy|\bsold\b|build[\s_-]?phase|being[\s_-]?built|at[\s_-]?factory|in[\s_-]?production|on[\s_-]?order/i;
 
-/** In transit, allocated, in service, courtesy, sold, build phase -> off_lot; anything else (empty too) -> on_lot. */
+/**
+ * In transit (`In Transit`, `InTransit`, `in_transit`), allocated, in service, courtesy, sold, build
+ * phase, being built, at factory, in production, on order -> off_lot; anything else (empty too) -> on_lot.
+ */
 export function normalizeLotStatus(text: string | null | undefined): LotStatus {
   return text ? lotStatusOf(text) : 'on_lot';
 }

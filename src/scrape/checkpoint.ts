@@ -8,7 +8,22 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ScrapeError } from './errors.js';
 
-const skipped = z.object({ duplicates: z.number(), sisterStore: z.number(), gone: z.number() });
+const n = z.number().int().nonnegative().default(0);
+/** ScrapeCounts (types.ts); older checkpoints had only duplicates, sisterStore and gone. */
+const skipped = z.object({
+  served: n,
+  kept: n,
+  duplicates: n,
+  sisterStore: n,
+  excluded: n,
+  excludedBy: z.record(z.string(), z.number()).default({}),
+  rejected: n,
+  noPrice: n,
+  offLot: n,
+  unknownStatus: n,
+  gone: n,
+  unseenStatuses: z.record(z.string(), z.number()).default({}),
+});
 
 const entrySchema = z.object({
   status: z.enum(['done', 'failed']),

@@ -103,3 +103,10 @@ export function describeError(err: unknown): { code: string; message: string; hi
   const e = err as Error;
   return { code: 'internal', message: `internal error: ${e?.message ?? String(err)}`, hints: [] };
 }
+
+/** Thrown by `ctx.page()` under `scrape --probe` once the first pages are in (the runner catches it). */
+export class ProbeLimitError extends ScrapeError {
+  constructor() {
+    super('probe_limit', 'probe: first pages fetched', { action: 'skip' });
+  }
+}

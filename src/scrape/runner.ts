@@ -2,11 +2,23 @@
  * Scrapes one dealership: picks its adapter by platform, validates the adapter's options (the
  * registry entry's `scraper` object), and runs it with its own HTTP client and collector.
  */
+import {
+  COMMON_PARAMS,
+  commonParamsSchema,
+  groupSiteProblem,
+  type CommonParams,
+} from '../core/scrape-rules.js';
 import type { BrowserLauncher, BrowserSession } from './browser.js';
 import { ADAPTERS, PLATFORMS } from './adapters/index.js';
-import { ScrapeConfigError, ScrapeError } from './errors.js';
+import { ProbeLimitError, ScrapeConfigError, ScrapeError } from './errors.js';
 import { HttpClient, type HostRateLimiter } from './http.js';
-import { VehicleCollector, type RawVehicle, type SkipCounts } from './types.js';
+import {
+  VehicleCollector,
+  type RawVehicle,
+  type ScrapeCounts,
+  type ScrapeReject,
+  type SeenValues,
+} from './types.js';
 
 /** A dealership as the scrape sees it (from the registry). */
 export interface ScrapeJob {
@@ -15,7 +27,9 @@ export interface ScrapeJob {
   aliases: readonly string[];
   platform: string | null;
   siteUrl: string | null;
-  /** The registry entry's `scraper` object: adapter options. */
+  /** The registry's `api_host`: a hosted search API's (or second site's) host override. */
+  apiHost?: string | null;
+  /** The registry entry's `scraper` object: shared parameters plus adapter options. */
   scraper: Record<string, unknown>;
 }
 
@@ -28,6 +42,8 @@ export interface ScrapeDeps {
   isOwnStore(job: ScrapeJob, storeName: string): boolean;
   onPage?: (info: { url: string; vehicles: number; pages: number; total: number }) => void;
   onRetry?: (info: { url: string; attempt: number; message: string }) => void;
+  /** `scrape --probe`: stop after this many pages (listing or detail), keep nothing. */
+  probePages?: number;
 }
 
 export interface JobOutput {
@@ -35,9 +51,47 @@ export interface JobOutput {
   pages: number;
   requests: number;
   retries: number;
-  skipped: SkipCounts;
+  /** Every served row accounted for (kept, duplicates, sister store, excluded, rejected...). */
+  counts: ScrapeCounts;
+  /** The old name of `counts`. */
+  skipped: ScrapeCounts;
+  /** Rows that cannot be a vehicle, with the reason (the run's rejects file). */
+  rejects: ScrapeReject[];
+  /** Store values, status labels and price fields seen (for --probe). */
+  seen: SeenValues;
   /** Browser requests refused by the routing (images, fonts, trackers); 0 without a browser. */
   blockedRequests: number;
+  /** True when a probe stopped the scrape after its first pages. */
+  probed: boolean;
+}
+
+/** The keys of a `scraper` object that are shared parameters (validated here, not by adapters). */
+export const COMMON_KEYS = Object.keys(COMMON_PARAMS);
+
+/** Splits a `scraper` object into the shared parameters and the adapter's own options. */
+export function splitScraperOptions(scraper: Record<string, unknown>): {
+  common: Record<string, unknown>;
+  own: Record<string, unknown>;
+} {
+  const common: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(scraper)) (COMMON_KEYS.includes(k) ? common : own)[k] = v;
+  return { common, own };
+}
+
+/**
+ * Everything that keeps an entry from being scraped as it stands, without any request: no
+ * platform, unknown platform, no site URL, invalid shared parameters or adapter options, a group
+ * site without a store filter. Empty when it can be scraped. Used by `doctor` and `prepareJob`.
+ */
+export async function jobProblems(job: ScrapeJob): Promise<string[]> {
+  try {
+    await prepareJob(job);
+    return [];
+  } catch (err) {
+    if (err instanceof ScrapeConfigError) return [err.message.replace(`${job.name}: `, ''), ...err.hints];
+    throw err;
+  }
 }
 
 /** Checks what can be checked before any request: platform, URL, adapter options. */
@@ -60,15 +114,34 @@ export async function prepareJob(job: ScrapeJob) {
       `Set it: ${fix} --url https://...`,
     ]);
   }
+  const { common, own } = splitScraperOptions(job.scraper);
+  const problems: string[] = [];
+  const params = commonParamsSchema.safeParse(common);
+  if (!params.success) {
+    problems.push(...params.error.issues.map((i) => `scraper.${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const group = groupSiteProblem(job.scraper);
+  if (group) problems.push(`scraper: ${group}`);
   const adapter = await load();
-  const parsed = adapter.options.safeParse(job.scraper);
+  const parsed = adapter.options.safeParse(own);
   if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((i) => `scraper.${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  if (problems.length > 0 || !parsed.success || !params.success) {
     throw new ScrapeConfigError(
-      `${job.name}: invalid scraper options for ${job.platform}`,
-      parsed.error.issues.map((i) => `scraper.${i.path.join('.') || '(root)'}: ${i.message}`),
+      group
+        ? `${job.name}: refusing to scrape: on a group site without a store filter`
+        : `${job.name}: invalid scraper options for ${job.platform}`,
+      [...problems, `Fix scrapers/${job.slug}.json (see \`silverfox dealers show "${job.name}"\`).`],
     );
   }
-  return { adapter, options: parsed.data, siteUrl: job.siteUrl.replace(/\/+$/, '') };
+  return {
+    adapter,
+    options: parsed.data,
+    params: params.data as CommonParams,
+    siteUrl: job.siteUrl.replace(/\/+$/, ''),
+    apiHost: job.apiHost ? job.apiHost.replace(/\/+$/, '') : null,
+  };
 }
 
 /** Runs the dealership's adapter; the caller supplies the signal and heartbeat (pool). */
@@ -78,7 +151,7 @@ export async function scrapeJob(
   signal: AbortSignal,
   heartbeat: () => void,
 ): Promise<JobOutput> {
-  const { adapter, options, siteUrl } = await prepareJob(job);
+  const { adapter, options, params, siteUrl, apiHost } = await prepareJob(job);
   const http = new HttpClient({
     timeoutMs: deps.timeoutMs,
     attempts: deps.attempts,
@@ -90,8 +163,9 @@ export async function scrapeJob(
       deps.onRetry?.({ url, attempt, message: error.message });
     },
   });
-  const out = new VehicleCollector();
+  const out = new VehicleCollector(params);
   let pages = 0;
+  let probed = false;
   let ownRetries = 0;
   let session: BrowserSession | undefined;
   try {
@@ -99,6 +173,9 @@ export async function scrapeJob(
       {
         dealership: { name: job.name, slug: job.slug, aliases: job.aliases },
         siteUrl,
+        apiHost,
+        params,
+        probe: deps.probePages !== undefined,
         http,
         timeoutMs: deps.timeoutMs,
         signal,
@@ -110,6 +187,7 @@ export async function scrapeJob(
           deps.onRetry?.({ url, attempt, message: error.message });
         },
         page: (url, vehicles) => {
+          if (deps.probePages !== undefined && pages >= deps.probePages) throw new ProbeLimitError();
           pages++;
           heartbeat();
           deps.onPage?.({ url, vehicles, pages, total: out.vehicles.length });
@@ -118,13 +196,22 @@ export async function scrapeJob(
       options,
       out,
     );
+  } catch (err) {
+    if (!(err instanceof ProbeLimitError)) throw err;
+    probed = true;
   } finally {
     await session?.close();
   }
-  if (out.vehicles.length === 0) {
-    throw new ScrapeError('no_vehicles', `${job.name}: the site listed no vehicles`, {
+  if (out.vehicles.length === 0 && deps.probePages === undefined) {
+    const c = out.counts;
+    const why =
+      c.served === 0
+        ? 'the site listed no vehicles'
+        : `none of the ${c.served} rows the site served was kept (${c.sisterStore} sister-store, ${c.excluded} excluded, ${c.rejected} rejected)`;
+    throw new ScrapeError('no_vehicles', `${job.name}: ${why}`, {
       hints: [
-        'An empty inventory is more likely a changed site than an empty lot, so nothing was imported and the active snapshot is kept.',
+        'An empty inventory is more likely a changed site (or a wrong store filter) than an empty lot, so nothing was imported and the active snapshot is kept.',
+        `See what the site serves: silverfox scrape "${job.name}" --probe`,
       ],
     });
   }
@@ -133,7 +220,11 @@ export async function scrapeJob(
     pages,
     requests: http.requests,
     retries: http.retries + ownRetries,
-    skipped: out.skipped,
+    counts: out.counts,
+    skipped: out.counts,
+    rejects: out.rejects,
+    seen: out.seen,
     blockedRequests: session?.blocked ?? 0,
+    probed,
   };
 }

@@ -372,13 +372,16 @@ describe('shared pieces', () => {
     expect(findAssignedObject(page, 'missing')).toBeUndefined();
   });
   it('the collector keeps the first row of a VIN (case and whitespace aside) and counts the rest', () => {
+    // Issue 13: a row without VIN cannot be a vehicle; it goes to the run's rejects with a reason
+    // (it used to be kept for the import to reject).
     const c = new VehicleCollector();
     expect(c.add({ vin: '1HGCM82633A004352' })).toBe(true);
     expect(c.add({ vin: ' 1hgcm82633a004352\n' })).toBe(false);
-    expect(c.add({ vin: '' })).toBe(true);
-    expect(c.add({ vin: '' })).toBe(true);
-    expect(c.vehicles).toHaveLength(3);
-    expect(c.skipped.duplicates).toBe(1);
+    expect(c.add({ vin: '' })).toBe(false);
+    expect(c.add({ vin: '' })).toBe(false);
+    expect(c.vehicles).toHaveLength(1);
+    expect(c.counts).toMatchObject({ served: 4, kept: 1, duplicates: 1, rejected: 2 });
+    expect(c.rejects.map((r) => r.reason)).toEqual(['no VIN', 'no VIN']);
   });
   it('a page with nothing new ends paging without counting its repeats as duplicates', () => {
     const c = new VehicleCollector();
