@@ -8,7 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openContext, type AppContext } from '../../src/app/context.js';
+import { setDealer } from '../../src/app/dealers.js';
+import { runScrape } from '../../src/app/scrape.js';
+import { resolveConfig } from '../../src/config.js';
 import { normalizeLotStatus, parsePrice } from '../../src/core/normalize.js';
 import { BrowserLauncher } from '../../src/scrape/browser.js';
 import { HostRateLimiter } from '../../src/scrape/http.js';
@@ -16,6 +20,7 @@ import { scrapeJob, type JobOutput, type ScrapeDeps, type ScrapeJob } from '../.
 import { startDealrSite } from '../fixtures/real/dealr.mjs';
 import type { Expected, ServedSite } from '../fixtures/real/serve-site.mjs';
 import { startTeamVelocitySite } from '../fixtures/real/team-velocity.mjs';
+import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { ROOT } from '../helpers/env.js';
 
 const sites: ServedSite[] = [];
@@ -145,5 +150,69 @@ describe('Dealr on a real-shaped site', () => {
     await expect(scrapeJob(job, deps, new AbortController().signal, () => {})).rejects.toThrow(
       /counts 30 cars but only 24 could be reached/,
     );
+  });
+});
+
+/**
+ * The whole pipeline with the shipped registry: a real-shaped site is used by changing only the
+ * dealership's URL (`dealers set NAME --url URL`), then `scrape` imports 100% of its own cars with
+ * in-transit ones off the lot and every shown price, on both databases.
+ */
+describe.each(DATABASE_KINDS)('scrape with only the URL changed, on %s', (kind) => {
+  let t: TestEnv;
+  let ctx: AppContext;
+  beforeAll(async () => {
+    t = await createTestEnv(kind);
+    ctx = await openContext(
+      resolveConfig({
+        env: { ...t.env, SILVERFOX_SCRAPE_REQUEST_TIMEOUT_MS: '2000', SILVERFOX_SCRAPE_HOST_RPS: '0' },
+        cwd: t.dir,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await ctx?.db.close();
+    await t?.cleanup();
+  });
+
+  const active = async (name: string) =>
+    (
+      await ctx.db.query<{ vin: string; lot_status: string; price: string | null }>(
+        `SELECT v.vin, v.lot_status, v.price FROM vehicles v
+           JOIN snapshots s ON s.id = v.snapshot_id JOIN dealerships d ON d.id = s.dealership_id
+          WHERE s.status = 'active' AND d.name = $1`,
+        [name],
+      )
+    ).rows;
+
+  it('KIA of Columbia (Team Velocity group site) and Stehouwer Auto (Dealr)', async () => {
+    const kia = await startTeamVelocitySite('KIA of Columbia', { count: 14, sisters: 3 });
+    const dealr = await startDealrSite({ car: 5, suv: 5, truck: 26 });
+    sites.push(kia, dealr);
+    await setDealer(ctx, 'KIA of Columbia', { url: kia.url });
+    await setDealer(ctx, 'Stehouwer Auto', { url: dealr.url });
+    const r = await runScrape(ctx, { dealers: ['KIA of Columbia', 'Stehouwer Auto'] });
+    expect(r.dealerships.map((d) => `${d.name}: ${d.status} ${d.error?.message ?? ''}`)).toEqual([
+      'KIA of Columbia: done ',
+      'Stehouwer Auto: done ',
+    ]);
+    for (const [name, site] of [
+      ['KIA of Columbia', kia],
+      ['Stehouwer Auto', dealr],
+    ] as const) {
+      const rows = await active(name);
+      expect(rows.map((v) => v.vin).sort(), name).toEqual([...site.expected.vins].sort());
+      expect(
+        rows
+          .filter((v) => v.lot_status === 'off_lot')
+          .map((v) => v.vin)
+          .sort(),
+        name,
+      ).toEqual([...site.expected.offLot].sort());
+      for (const v of rows)
+        expect(v.price === null ? null : Number(v.price), v.vin).toBe(site.expected.prices[v.vin]);
+    }
+    const kiaResult = r.dealerships.find((d) => d.name === 'KIA of Columbia')!;
+    expect(kiaResult.skipped?.sisterStore).toBe(3);
   });
 });
