@@ -95,6 +95,8 @@ function findRegistryEntry(ctx: AppContext, d: Dealership) {
 
 export interface DealerChanges {
   url?: string;
+  /** The registry's `api_host` (`none` or '' clears it). */
+  apiHost?: string;
   platform?: string;
   enabled?: boolean;
   addAliases?: string[];
@@ -107,6 +109,8 @@ function applyChanges(entry: RegistryEntry, changes: DealerChanges): RegistryEnt
   const next: RegistryEntry = structuredClone(entry);
   if (changes.url !== undefined)
     next.site_url = changes.url === '' || changes.url === 'none' ? null : changes.url;
+  if (changes.apiHost !== undefined)
+    next.api_host = changes.apiHost === '' || changes.apiHost === 'none' ? null : changes.apiHost;
   if (changes.platform !== undefined) next.platform = changes.platform || null;
   if (changes.enabled !== undefined) next.enabled = changes.enabled;
   if (changes.addAliases) next.aliases = [...new Set([...next.aliases, ...changes.addAliases])];

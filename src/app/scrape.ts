@@ -18,12 +18,12 @@ import {
   type Checkpoint,
   type CheckpointEntry,
 } from '../scrape/checkpoint.js';
-import { writeVehiclesCsv } from '../scrape/csv.js';
+import { writeRejectsCsv, writeVehiclesCsv } from '../scrape/csv.js';
 import { describeError } from '../scrape/errors.js';
 import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
-import type { SkipCounts } from '../scrape/types.js';
+import { emptyScrapeCounts, type ScrapeCounts } from '../scrape/types.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
 import { importFiles, type ImportResult } from './import.js';
@@ -70,7 +70,16 @@ export interface DealershipScrape {
   pages: number;
   requests: number;
   retries: number;
-  skipped: SkipCounts | null;
+  /**
+   * Every row the site served, accounted for: served = kept + duplicates + sisterStore + excluded
+   * + rejected; noPrice, offLot, unknownStatus count kept rows; unseenStatuses lists status labels
+   * the entry does not know. null when the dealership failed.
+   */
+  counts: ScrapeCounts | null;
+  /** The old name of `counts`. */
+  skipped: ScrapeCounts | null;
+  /** The rows that could not be a vehicle, with the reason (in the run folder), or null. */
+  rejectsFile: string | null;
   /** Runs that tried this dealership (a resumed run tries the failed ones again). */
   attempts: number;
   durationMs: number;
@@ -159,7 +168,9 @@ function entryResult(
     pages: e.pages,
     requests: e.requests,
     retries: e.retries,
-    skipped: e.skipped ?? null,
+    counts: e.skipped ? { ...emptyScrapeCounts(), ...e.skipped } : null,
+    skipped: e.skipped ? { ...emptyScrapeCounts(), ...e.skipped } : null,
+    rejectsFile: e.rejectsFile ? path.join(runDir, e.rejectsFile) : null,
     attempts: e.attempts,
     durationMs: e.durationMs,
     file: e.file ? path.join(runDir, e.file) : null,
@@ -266,14 +277,20 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
           if (o.ok) {
             const file = `${job.slug}.csv`;
             writeVehiclesCsv(path.join(runDir, file), job.name, o.value.vehicles);
+            let rejectsFile: string | undefined;
+            if (o.value.rejects.length > 0) {
+              rejectsFile = `${job.slug}.rejects.csv`;
+              writeRejectsCsv(path.join(runDir, rejectsFile), job.name, o.value.rejects);
+            }
             entry = {
               status: 'done',
               file,
+              rejectsFile,
               vehicles: o.value.vehicles.length,
               pages: o.value.pages,
               requests: o.value.requests,
               retries: o.value.retries,
-              skipped: o.value.skipped,
+              skipped: o.value.counts,
               durationMs: o.durationMs,
               attempts,
               finishedAt,

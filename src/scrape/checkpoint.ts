@@ -34,6 +34,8 @@ const entrySchema = z.object({
   requests: z.number().int().nonnegative().default(0),
   retries: z.number().int().nonnegative().default(0),
   skipped: skipped.optional(),
+  /** Rejected rows' CSV file name inside the run folder (when any row was rejected). */
+  rejectsFile: z.string().optional(),
   durationMs: z.number().nonnegative().default(0),
   /** How many runs tried this dealership (a resumed run tries failed ones again). */
   attempts: z.number().int().positive().default(1),

@@ -1,6 +1,7 @@
 /** The scrape CSV: canonical headers the importer recognizes, one file per dealership. */
 import { renameSync, writeFileSync } from 'node:fs';
-import { RAW_FIELDS, type RawVehicle } from './types.js';
+import { formatCsv } from '../output/csv.js';
+import { RAW_FIELDS, type RawVehicle, type ScrapeReject } from './types.js';
 
 /** Header order: vin, stock, dealership, then the other canonical fields. */
 export const CSV_HEADERS = ['vin', 'stock', 'dealership', ...RAW_FIELDS.slice(2)] as const;
@@ -24,5 +25,18 @@ export function vehiclesCsv(dealership: string, vehicles: readonly RawVehicle[])
 export function writeVehiclesCsv(file: string, dealership: string, vehicles: readonly RawVehicle[]): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, vehiclesCsv(dealership, vehicles));
+  renameSync(tmp, file);
+}
+
+/** Writes a dealership's rejected rows (reason + the row as served) atomically. */
+export function writeRejectsCsv(file: string, dealership: string, rejects: readonly ScrapeReject[]): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(
+    tmp,
+    formatCsv(
+      ['dealership', 'reason', 'row'],
+      rejects.map((r) => [dealership, r.reason, r.row]),
+    ),
+  );
   renameSync(tmp, file);
 }

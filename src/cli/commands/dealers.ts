@@ -15,6 +15,7 @@ function changesFrom(opts: Record<string, unknown>): DealerChanges {
   }
   return {
     url: opts.url as string | undefined,
+    apiHost: opts.apiHost as string | undefined,
     platform: opts.platform as string | undefined,
     enabled: opts.enable ? true : opts.disable ? false : undefined,
     addAliases: opts.addAlias as string[] | undefined,

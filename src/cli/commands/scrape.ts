@@ -46,32 +46,80 @@ function progressPrinter(pres: Presentation) {
 }
 
 function printResult(pres: Presentation, r: ScrapeResult): void {
+  const n = (
+    d: ScrapeResult['dealerships'][number],
+    k: 'served' | 'kept' | 'sisterStore' | 'excluded' | 'rejected' | 'noPrice' | 'offLot',
+  ) => (d.counts ? d.counts[k] : '');
   pres.out(
     pres.table(
-      ['dealership', 'platform', 'result', 'vehicles', 'pages', 'retries', 'time', 'skipped'],
+      [
+        'dealership',
+        'platform',
+        'result',
+        'served',
+        'kept',
+        'sister',
+        'excluded',
+        'rejected',
+        'no price',
+        'off lot',
+        'time',
+      ],
       r.dealerships.map((d) => [
         d.name,
         d.platform ?? '',
         d.status === 'done'
           ? pres.c.green(d.fromEarlierRun ? 'done (earlier)' : 'done')
           : pres.c.red(`failed: ${d.error?.code ?? ''}`),
-        d.vehicles,
-        d.pages,
-        d.retries,
+        n(d, 'served'),
+        n(d, 'kept'),
+        n(d, 'sisterStore'),
+        n(d, 'excluded'),
+        n(d, 'rejected'),
+        n(d, 'noPrice'),
+        n(d, 'offLot'),
         seconds(d.durationMs),
-        d.skipped
-          ? [
-              d.skipped.duplicates ? `${d.skipped.duplicates} dup` : '',
-              d.skipped.sisterStore ? `${d.skipped.sisterStore} sister` : '',
-              d.skipped.gone ? `${d.skipped.gone} sold` : '',
-            ]
-              .filter(Boolean)
-              .join(', ')
-          : '',
       ]),
-      { align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'] },
+      {
+        align: [
+          'left',
+          'left',
+          'left',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+        ],
+      },
     ),
   );
+  for (const d of r.dealerships) {
+    const c = d.counts;
+    if (!c) continue;
+    const more = [
+      c.duplicates ? `${c.duplicates} duplicate row(s)` : '',
+      c.gone ? `${c.gone} sold before its page was read` : '',
+      Object.keys(c.excludedBy).length
+        ? `excluded: ${Object.entries(c.excludedBy)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}`
+        : '',
+      d.rejectsFile ? `rejected rows with reasons: ${d.rejectsFile}` : '',
+    ].filter(Boolean);
+    if (more.length) pres.out(`${d.name}: ${more.join('; ')}`);
+    const unseen = Object.entries(c.unseenStatuses);
+    if (unseen.length) {
+      pres.warn(
+        `${d.name}: status value(s) the registry entry does not list: ${unseen
+          .map(([k, v]) => `"${k}" (${v})`)
+          .join(', ')}; add each to scraper.status.on_lot or off_lot in its entry`,
+      );
+    }
+  }
   pres.out(
     `${r.totals.done} of ${r.totals.dealerships} dealerships scraped, ${r.totals.vehicles} vehicles; run folder ${r.runDir}`,
   );

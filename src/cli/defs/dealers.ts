@@ -4,6 +4,10 @@ import { collect, examples, lazy } from '../define.js';
 const changeOptions = (c: Command) =>
   c
     .option('--url <url>', 'site URL (`none` to clear)')
+    .option(
+      '--api-host <url>',
+      "where a hosted search API (Algolia, SEARCH_SERVICE) or the entry's second site is reached instead of its recorded host (`none` to clear)",
+    )
     .option('--platform <platform>', 'website platform (dealer.com, algolia, dealeron, ...)')
     .option('--enable', 'include it in --all runs')
     .option('--disable', 'leave it out of --all runs')
@@ -50,6 +54,7 @@ export function register(program: Command): void {
         'after',
         examples([
           'silverfox dealers set "Columbia Honda" --url http://127.0.0.1:8080',
+          'silverfox dealers set "Spirit Lexus" --url http://127.0.0.1:8081 --api-host http://127.0.0.1:8082',
           'silverfox dealers set "Spirit Lexus" --setting template=flyout --setting vehicle_types=new',
           'silverfox dealers set "Spirit Lexus" --setting min_price=none',
         ]),

@@ -1,95 +1,106 @@
 /**
- * dealer.com (DDC / Cox), GET widget API:
- * `/apis/widget/INVENTORY_LISTING_DEFAULT_AUTO_{NEW|USED|CERTIFIED_USED}:inventory-data-bus1/getInventory?start=N`
- * with offset paging. Group sites list sister stores' cars: only rows whose `address.accountName`
- * is this dealership (or an alias) are kept.
+ * dealer.com (DDC / Cox), GET widget API (SCRAPE-FACTS 1.1):
+ * `/apis/widget/INVENTORY_LISTING_DEFAULT_AUTO_{NEW|USED}:inventory-data-bus1/getInventory?start=N`,
+ * `start` += the page step (18; Glendale 16), stop when a page has fewer rows than the step or
+ * `start >= pageInfo.totalCount`. Rows: `pageInfo.trackingData[]`. Group sites list sister stores'
+ * cars; the entry's store filter (`address.accountName` contains ...) keeps this dealership's.
+ * A feed may live on a second site (Rusty Drewing Chevy's used cars on the Cadillac site).
  */
 import { z } from 'zod';
+import { isTrue } from '../../core/scrape-rules.js';
 import { ShapeError } from '../errors.js';
 import { absoluteUrl, expectShape, parseJson, siteUrlFor, text } from '../extract-util.js';
 import type { Adapter, RawVehicle } from '../types.js';
 
 const PLATFORM = 'dealer.com';
-export const FEEDS = ['NEW', 'CERTIFIED_USED', 'USED'] as const;
+export const FEEDS = ['NEW', 'USED', 'CERTIFIED_USED'] as const;
 export type Feed = (typeof FEEDS)[number];
+
+const feedSchema = z
+  .object({
+    type: z.enum(FEEDS),
+    /** A second site this feed is read from (its URL), instead of the dealership's site. */
+    site: z.string().url().optional(),
+    /** Extra query parameters (e.g. `accountId` on the second site). */
+    query: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+export type FeedOption = z.infer<typeof feedSchema>;
 
 const options = z
   .object({
-    /** Feeds to read, in order; certified first so a CPO car listed in USED too keeps its CPO row. */
-    inventory_types: z
-      .array(z.enum(FEEDS))
+    /** Feeds in order; the originals read NEW then USED (Glendale: USED then NEW). */
+    feeds: z
+      .array(z.union([z.enum(FEEDS).transform((type): FeedOption => ({ type, query: {} })), feedSchema]))
       .min(1)
-      .default([...FEEDS]),
-    /** Rows per page to ask for (some sites accept up to 100); unset: the site's default (18). */
-    page_size: z.number().int().min(1).max(100).optional(),
+      .default([
+        { type: 'NEW', query: {} },
+        { type: 'USED', query: {} },
+      ]),
+    /** The page step: `start` grows by it, and a page shorter than it is the last. */
+    page_size: z.number().int().min(1).max(100).default(18),
   })
   .strict();
 
+/** The page envelope: only this must hold; every row is read tolerantly. */
 const pageSchema = z.looseObject({
   pageInfo: z.looseObject({
-    totalCount: z.coerce.number().int().nonnegative(),
-    trackingData: z.array(
-      z.looseObject({
-        vin: z.string().nullish(),
-        stockNumber: z.unknown().optional(),
-        inventoryType: z.unknown().optional(),
-        modelYear: z.unknown().optional(),
-        make: z.unknown().optional(),
-        model: z.unknown().optional(),
-        trim: z.unknown().optional(),
-        status: z.unknown().optional(),
-        inventoryDate: z.unknown().optional(),
-        link: z.unknown().optional(),
-        certified: z.unknown().optional(),
-        pricing: z.looseObject({ msrp: z.unknown().optional(), finalPrice: z.unknown() }).nullish(),
-        address: z.looseObject({ accountName: z.unknown() }).nullish(),
-      }),
-    ),
+    totalCount: z.unknown().optional(),
+    trackingData: z.array(z.unknown()),
   }),
 });
 
-/** A vehicle plus the store that lists it (sister stores share group sites). */
-export type StoreVehicle = RawVehicle & { store: string };
+const str = (row: Record<string, unknown>, k: string): string => text(row[k]);
+const sub = (row: Record<string, unknown>, k: string): Record<string, unknown> => {
+  const v = row[k];
+  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+};
 
-/** Pure: one getInventory response -> total count and vehicles. */
-export function extractDealerComPage(
-  json: unknown,
-  site: string,
-  feed: Feed = 'NEW',
-): { total: number; vehicles: StoreVehicle[] } {
-  const page = expectShape(PLATFORM, 'getInventory response', pageSchema, json);
+/** Pure: one trackingData row -> a vehicle with the site's own texts (status, price as written). */
+export function dealerComVehicle(row: Record<string, unknown>, site: string, feed: Feed = 'NEW'): RawVehicle {
+  let condition = str(row, 'inventoryType');
+  if ((feed === 'CERTIFIED_USED' || isTrue(row.certified)) && !/certified|cpo/i.test(condition)) {
+    condition = `certified ${condition || 'used'}`.trim();
+  }
+  const pricing = sub(row, 'pricing');
   return {
-    total: page.pageInfo.totalCount,
-    vehicles: page.pageInfo.trackingData.map((t) => {
-      let condition = text(t.inventoryType);
-      if ((feed === 'CERTIFIED_USED' || t.certified === true) && !/certified|cpo/i.test(condition)) {
-        condition = `certified ${condition || 'used'}`.trim();
-      }
-      return {
-        vin: text(t.vin),
-        stock: text(t.stockNumber),
-        year: text(t.modelYear),
-        make: text(t.make),
-        model: text(t.model),
-        trim: text(t.trim),
-        condition,
-        status: text(t.status),
-        price: text(t.pricing?.finalPrice),
-        msrp: text(t.pricing?.msrp),
-        date_in_stock: text(t.inventoryDate),
-        url: absoluteUrl(t.link, site),
-        store: text(t.address?.accountName).trim(),
-      };
-    }),
+    vin: str(row, 'vin'),
+    stock: str(row, 'stockNumber'),
+    year: str(row, 'year') || str(row, 'modelYear'),
+    make: str(row, 'make'),
+    model: str(row, 'model'),
+    trim: str(row, 'trim'),
+    condition,
+    status: str(row, 'status'),
+    // Stellantis sites (Glendale) have top-level prices and no `pricing` object.
+    price: text(pricing.finalPrice) || str(row, 'salePrice'),
+    msrp: text(pricing.msrp) || str(row, 'msrp'),
+    date_in_stock: str(row, 'inventoryDate'),
+    url: absoluteUrl(row.link, site),
   };
 }
 
-/** The getInventory URL of one feed and offset. */
-export function dealerComUrl(site: string, feed: Feed, start: number, pageSize?: number): string {
-  const q = `start=${start}${pageSize ? `&pageSize=${pageSize}` : ''}`;
+/** Pure: one getInventory response -> total count (null when absent) and its raw rows. */
+export function extractDealerComPage(json: unknown): { total: number | null; rows: unknown[] } {
+  const page = expectShape(PLATFORM, 'getInventory response', pageSchema, json);
+  const total = Number(text(page.pageInfo.totalCount));
+  return {
+    total: text(page.pageInfo.totalCount) !== '' && Number.isFinite(total) ? total : null,
+    rows: page.pageInfo.trackingData,
+  };
+}
+
+/** The getInventory URL of one feed and offset on `site`. */
+export function dealerComUrl(
+  site: string,
+  feed: Feed,
+  start: number,
+  query: Record<string, string> = {},
+): string {
+  const q = new URLSearchParams({ ...query, start: String(start) });
   return siteUrlFor(
     site,
-    `/apis/widget/INVENTORY_LISTING_DEFAULT_AUTO_${feed}:inventory-data-bus1/getInventory?${q}`,
+    `/apis/widget/INVENTORY_LISTING_DEFAULT_AUTO_${feed}:inventory-data-bus1/getInventory?${q.toString()}`,
   );
 }
 
@@ -97,24 +108,21 @@ export const adapter: Adapter<z.infer<typeof options>> = {
   platform: PLATFORM,
   options,
   async scrape(ctx, opts, out) {
-    for (const feed of opts.inventory_types) {
+    for (const feed of opts.feeds) {
+      // A second site is reached at the api host when one is set (fixture sites, proxies).
+      const host = feed.site ? (ctx.apiHost ?? feed.site.replace(/\/+$/, '')) : ctx.siteUrl;
       let start = 0;
       for (let pages = 0; ; pages++) {
-        if (pages > 2000) throw new ShapeError(PLATFORM, 'paging', `${feed}: more than 2000 pages`);
-        const url = dealerComUrl(ctx.siteUrl, feed, start, opts.page_size);
-        const { total, vehicles } = extractDealerComPage(
+        if (pages > 2000) throw new ShapeError(PLATFORM, 'paging', `${feed.type}: more than 2000 pages`);
+        const url = dealerComUrl(host, feed.type, start, feed.query);
+        const { total, rows } = extractDealerComPage(
           parseJson(PLATFORM, 'getInventory response', await ctx.http.text(url)),
-          ctx.siteUrl,
-          feed,
         );
-        ctx.page(url, vehicles.length);
-        for (const { store, ...v } of vehicles) {
-          if (store !== '' && !ctx.isOwnStore(store)) out.skipSisterStore(v.vin);
-          else out.add(v);
-        }
-        start += vehicles.length;
-        // An empty page before the total means offsets shifted (cars sold meanwhile): stop here.
-        if (vehicles.length === 0 || start >= total) break;
+        ctx.page(url, rows.length);
+        // Links are made absolute against the dealership's own site, as the originals did.
+        for (const row of rows) out.take(row, (r) => dealerComVehicle(r, ctx.siteUrl, feed.type));
+        start += opts.page_size;
+        if (rows.length < opts.page_size || (total !== null && start >= total)) break;
       }
     }
   },
