@@ -103,9 +103,10 @@ export function cookieForApi(header: string): string {
 
 const RESULT_LINK = 'div[id*=result_type_i_] li[class*=result] a[href]';
 
+/** Clicks a banner's button when the page has one; dispatched, so an overlay on top cannot stall it. */
 async function clickIfThere(page: Page, selector: string): Promise<void> {
   const el = await page.$(selector);
-  if (el) await el.click({ timeout: 1000 }).catch(() => {});
+  if (el) await el.dispatchEvent('click').catch(() => {});
 }
 
 /** Types the VIN into the dealer site's search; the first result's URL, or undefined. */
