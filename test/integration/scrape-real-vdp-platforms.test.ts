@@ -120,6 +120,28 @@ describe('Team Velocity on real-shaped sites', () => {
   });
 });
 
+describe('probe on a detail-page platform', () => {
+  it('Team Velocity under --probe stops after the first pages instead of fetching every VDP', async () => {
+    const site = await startTeamVelocitySite('HW Kia', { count: 40, dirty: false });
+    sites.push(site);
+    const entry = entryOf('hw_kia');
+    const job: ScrapeJob = {
+      name: entry.name,
+      slug: 'hw_kia',
+      aliases: [],
+      platform: entry.platform,
+      siteUrl: site.url,
+      scraper: entry.scraper,
+    };
+    const out = await scrapeJob(job, { ...deps, probePages: 6 }, new AbortController().signal, () => {});
+    expect(out.probed).toBe(true);
+    expect(out.vehicles.length).toBeGreaterThan(0);
+    // A full scrape asks 3 sitemaps + 40 VDPs + 40 prices; a probe only a handful more than its pages.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(site.stats.requests).toBeLessThan(20);
+  });
+});
+
 describe('Dealr on a real-shaped site', () => {
   it('Stehouwer Auto: one request per body type, a body type longer than one answer, gone and broken pages', async () => {
     const site = await startDealrSite({ car: 9, suv: 6, truck: 30 });

@@ -7,8 +7,8 @@
  * values are lists; `vehicle_location_id` says which store the car belongs to. The lot status is the
  * pass the car was listed in.
  */
-import pLimit from 'p-limit';
 import { z } from 'zod';
+import { forEachLimited } from '../detail-pages.js';
 import { ShapeError } from '../errors.js';
 import { absoluteUrl, siteUrlFor, text } from '../extract-util.js';
 import { parseHtml } from '../html.js';
@@ -172,18 +172,13 @@ export const adapter: Adapter<EprocessOptions> = {
         if (p > 1000) throw new ShapeError(PLATFORM, 'paging', 'more than 1000 pages');
       }
     }
-    const limit = pLimit(opts.detail_concurrency);
-    await Promise.all(
-      [...listed].map(([url, status]) =>
-        limit(async () => {
-          const html = await load(ctx, opts, url, 'body');
-          ctx.page(url, 1);
-          if (html === undefined) return void out.counts.gone++;
-          const d = extractEprocessVdp(html, url, status);
-          if ('reject' in d) return out.reject(d.reject, { url });
-          out.take(d.row, eprocessVehicle);
-        }),
-      ),
-    );
+    await forEachLimited([...listed], opts.detail_concurrency, async ([url, status]) => {
+      const html = await load(ctx, opts, url, 'body');
+      ctx.page(url, 1);
+      if (html === undefined) return void out.counts.gone++;
+      const d = extractEprocessVdp(html, url, status);
+      if ('reject' in d) return out.reject(d.reject, { url });
+      out.take(d.row, eprocessVehicle);
+    });
   },
 };

@@ -7,8 +7,8 @@
  * are asked for, and if the cars still are not all reachable the scrape fails instead of importing
  * a part.
  */
-import pLimit from 'p-limit';
 import { z } from 'zod';
+import { forEachLimited } from '../detail-pages.js';
 import { ShapeError } from '../errors.js';
 import { expectShape, getPath, parseJson, siteUrlFor, text } from '../extract-util.js';
 import { parseHtml } from '../html.js';
@@ -153,18 +153,13 @@ export const adapter: Adapter<DealrOptions> = {
         } else details.add(l);
       }
     }
-    const limit = pLimit(opts.detail_concurrency);
-    await Promise.all(
-      [...details.keys()].map((url) =>
-        limit(async () => {
-          const res = await ctx.http.request(url, { allowStatus: [404, 410] });
-          ctx.page(url, 1);
-          if (res.status !== 200) return void out.counts.gone++;
-          const d = extractDealrDetail(res.body, url);
-          if ('reject' in d) return out.reject(d.reject, { url });
-          out.take(d.row, (r) => dealrVehicle(r, opts.new_from_year));
-        }),
-      ),
-    );
+    await forEachLimited([...details.keys()], opts.detail_concurrency, async (url) => {
+      const res = await ctx.http.request(url, { allowStatus: [404, 410] });
+      ctx.page(url, 1);
+      if (res.status !== 200) return void out.counts.gone++;
+      const d = extractDealrDetail(res.body, url);
+      if ('reject' in d) return out.reject(d.reject, { url });
+      out.take(d.row, (r) => dealrVehicle(r, opts.new_from_year));
+    });
   },
 };

@@ -6,8 +6,8 @@
  * `vehicleBadgesInfo`; its price comes from `/api/Inventory/getPaymentSettingDetails` with the
  * site's account id. A sold car's page still answers, saying "this vehicle was just sold".
  */
-import pLimit from 'p-limit';
 import { z } from 'zod';
+import { forEachLimited } from '../detail-pages.js';
 import { ShapeError } from '../errors.js';
 import { storeOf as storeOfRow } from '../../core/scrape-rules.js';
 import { absoluteUrl, getPath, siteUrlFor, text, truthy } from '../extract-util.js';
@@ -235,43 +235,34 @@ export const adapter: Adapter<TeamVelocityOptions> = {
     let accountId: string | undefined;
     let priceCalls = 0;
     const priceErrors: string[] = [];
-    const limit = pLimit(opts.detail_concurrency);
-    await Promise.all(
-      [...vdps].map((url) =>
-        limit(async () => {
-          const res = await ctx.http.request(url, { allowStatus: [404, 410] });
-          ctx.page(url, 1);
-          if (res.status !== 200) return void out.counts.gone++;
-          const d = extractTeamVelocityVdp(res.body, url);
-          if (d.kind === 'sold') return void out.counts.gone++;
-          if (d.kind === 'reject') return out.reject(d.reason, { url });
-          // A sister store's car needs no price call.
-          const store = storeOfRow(ctx.params.store_filter, d.row);
-          if (store.verdict === 'sister') return out.skipSisterStore(d.row.vin, store.store);
-          accountId ??= extractAccountId(res.body) ?? opts.account_id;
-          if (!accountId) {
-            throw new ShapeError(
-              PLATFORM,
-              `page ${url}`,
-              'no accountId in the page (set scraper.account_id)',
-            );
-          }
-          const priceUrl = siteUrlFor(
-            ctx.siteUrl,
-            `/api/Inventory/getPaymentSettingDetails?accountId=${encodeURIComponent(accountId)}&vin=${encodeURIComponent(d.row.vin)}&styleid=`,
-          );
-          // One car's price call failing (an error page, no price object) leaves that car without
-          // a price; only when every call fails is the account id taken for wrong.
-          priceCalls++;
-          const pr = await ctx.http.request(priceUrl, { allowStatus: [404, 410] }).catch((err: unknown) => {
-            if (ctx.signal.aborted) throw err;
-            priceErrors.push(err instanceof Error ? err.message : String(err));
-            return undefined;
-          });
-          out.take({ ...d.row, payment: pr?.status === 200 ? paymentOf(pr.body) : {} }, teamVelocityVehicle);
-        }),
-      ),
-    );
+    await forEachLimited([...vdps], opts.detail_concurrency, async (url) => {
+      const res = await ctx.http.request(url, { allowStatus: [404, 410] });
+      ctx.page(url, 1);
+      if (res.status !== 200) return void out.counts.gone++;
+      const d = extractTeamVelocityVdp(res.body, url);
+      if (d.kind === 'sold') return void out.counts.gone++;
+      if (d.kind === 'reject') return out.reject(d.reason, { url });
+      // A sister store's car needs no price call.
+      const store = storeOfRow(ctx.params.store_filter, d.row);
+      if (store.verdict === 'sister') return out.skipSisterStore(d.row.vin, store.store);
+      accountId ??= extractAccountId(res.body) ?? opts.account_id;
+      if (!accountId) {
+        throw new ShapeError(PLATFORM, `page ${url}`, 'no accountId in the page (set scraper.account_id)');
+      }
+      const priceUrl = siteUrlFor(
+        ctx.siteUrl,
+        `/api/Inventory/getPaymentSettingDetails?accountId=${encodeURIComponent(accountId)}&vin=${encodeURIComponent(d.row.vin)}&styleid=`,
+      );
+      // One car's price call failing (an error page, no price object) leaves that car without
+      // a price; only when every call fails is the account id taken for wrong.
+      priceCalls++;
+      const pr = await ctx.http.request(priceUrl, { allowStatus: [404, 410] }).catch((err: unknown) => {
+        if (ctx.signal.aborted) throw err;
+        priceErrors.push(err instanceof Error ? err.message : String(err));
+        return undefined;
+      });
+      out.take({ ...d.row, payment: pr?.status === 200 ? paymentOf(pr.body) : {} }, teamVelocityVehicle);
+    });
     if (priceCalls > 0 && priceErrors.length === priceCalls) {
       throw new ShapeError(
         PLATFORM,

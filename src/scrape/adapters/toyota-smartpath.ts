@@ -7,10 +7,10 @@
  * site search (`#s_search`): the first result is the car's page (its URL and trim). A car the
  * dealer site does not list (a pooled car of another dealer) is left out, as recorded.
  */
-import pLimit from 'p-limit';
 import type { Page } from 'playwright-core';
 import { z } from 'zod';
 import { sleep } from '../http.js';
+import { forEachLimited } from '../detail-pages.js';
 import { ShapeError } from '../errors.js';
 import { storeOf } from '../../core/scrape-rules.js';
 import { absoluteUrl, expectShape, getPath, parseJson, siteUrlFor, text } from '../extract-util.js';
@@ -233,17 +233,12 @@ export const adapter: Adapter<SmartPathOptions> = {
         if (pageNo > 1000) throw new ShapeError(PLATFORM, 'paging', 'more than 1000 pages');
       }
     }
-    const limit = pLimit(opts.lookup_concurrency);
-    const looked = await Promise.all(
-      found.map(({ row, condition }) =>
-        limit(async () => {
-          const vin = text(row.vin).trim();
-          const hit = out.has(vin) ? undefined : await lookUp(ctx, opts, vin);
-          ctx.page(ctx.siteUrl, hit ? 1 : 0);
-          return { row, condition, hit };
-        }),
-      ),
-    );
+    const looked = await forEachLimited(found, opts.lookup_concurrency, async ({ row, condition }) => {
+      const vin = text(row.vin).trim();
+      const hit = out.has(vin) ? undefined : await lookUp(ctx, opts, vin);
+      ctx.page(ctx.siteUrl, hit ? 1 : 0);
+      return { row, condition, hit };
+    });
     for (const { row, condition, hit } of looked) {
       if (!hit) {
         out.skipExcluded(text(row.vin), 'not found by the dealer site search');
