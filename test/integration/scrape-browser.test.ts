@@ -10,7 +10,7 @@ import { launchChromium } from '../../src/output/browser-pool.js';
 import { BrowserLauncher } from '../../src/scrape/browser.js';
 import { HostRateLimiter } from '../../src/scrape/http.js';
 import { scrapeJob, type ScrapeDeps, type ScrapeJob } from '../../src/scrape/runner.js';
-import { parsePrice } from '../../src/core/normalize.js';
+import { normalizeLotStatus, parsePrice } from '../../src/core/normalize.js';
 import { startEprocessSite } from '../fixtures/real/dealer-eprocess.mjs';
 import type { Expected, ServedSite } from '../fixtures/real/serve-site.mjs';
 import { startSmartPathSite } from '../fixtures/real/toyota-smartpath.mjs';
@@ -52,8 +52,14 @@ function jobFor(slug: string, site: ServedSite, scraper: Record<string, unknown>
   } as ScrapeJob;
 }
 
-function expectPrices(vehicles: { vin: string; price?: string }[], expected: Expected) {
+/** Every price the site shows, and off the lot exactly the in-transit/allocated cars (as the import reads them). */
+function expectPricesAndLot(
+  vehicles: { vin: string; price?: string; status?: string }[],
+  expected: Expected,
+) {
   for (const v of vehicles) expect(parsePrice(v.price), v.vin).toBe(expected.prices[v.vin]);
+  const off = vehicles.filter((v) => normalizeLotStatus(v.status) === 'off_lot').map((v) => v.vin);
+  expect(off.sort()).toEqual([...expected.offLot].sort());
 }
 
 describe.runIf(browserSuiteEnabled())('browser platforms on real-shaped sites', () => {
@@ -73,8 +79,11 @@ describe.runIf(browserSuiteEnabled())('browser platforms on real-shaped sites', 
     expect(out.retries).toBeGreaterThanOrEqual(1);
     expect(out.vehicles.map((v) => v.vin).sort()).toEqual([...site.expected.vins].sort());
     for (const v of out.vehicles) expect(v.status, v.vin).toBe(site.expected.statuses[v.vin]);
-    expectPrices(out.vehicles, site.expected);
-    expect(out.skipped.sisterStore).toBe(site.expected.sisterStore);
+    expectPricesAndLot(out.vehicles, site.expected);
+    expect(out.counts.sisterStore).toBe(site.expected.sisterStore);
+    expect(out.rejects.map((r) => r.reason)).toEqual([
+      'no vehicle data (the shift_digital_session_id script) in the detail page',
+    ]);
     expect(out.blockedRequests).toBeGreaterThanOrEqual(3);
   });
 
@@ -92,8 +101,9 @@ describe.runIf(browserSuiteEnabled())('browser platforms on real-shaped sites', 
       expect(v.trim, v.vin).toBe(site.expected.trims[v.vin]);
       expect(v.url).toMatch(new RegExp(`^${site.url}/inventory/.*${v.vin.toLowerCase()}$`));
     }
-    expectPrices(out.vehicles, site.expected);
-    expect(out.skipped.sisterStore).toBe(site.expected.sisterStore);
+    expectPricesAndLot(out.vehicles, site.expected);
+    expect(out.counts.sisterStore).toBe(site.expected.sisterStore);
+    expect(out.counts.excludedBy).toEqual({ 'not found by the dealer site search': site.expected.notOnSite });
     // Without the browser's cookies the API refuses (403): the cookie step is what opened it.
     expect(site.stats.paths.some((p) => p.startsWith('GET /inventory/search?dealerCd=24067'))).toBe(true);
   });
