@@ -11,6 +11,7 @@ import {
 import { findDealershipById, listDealerships, type DealershipRecord } from '../db/dealerships.js';
 import { InputError, NotFoundError, UsageError } from '../errors.js';
 import type { AppContext } from './context.js';
+import { entryProblems } from './scrape-entry.js';
 import {
   deleteRegistryEntry,
   readRegistry,
@@ -184,4 +185,27 @@ export async function removeDealer(ctx: AppContext, name: string): Promise<Deale
   }
   await syncRegistry(ctx.db, ctx.config.registryDir);
   return getDealer(ctx, d.id);
+}
+
+/** What the scrape uses of a dealership's registry entry, and why it cannot scrape as it stands. */
+export interface ScrapeParameters {
+  /** Whether the dealership has a registry file at all (a feed-only dealership has none). */
+  inRegistry: boolean;
+  apiHost: string | null;
+  /** The entry's `scraper` object: shared parameters and adapter options, as written. */
+  scraper: Record<string, unknown>;
+  /** Empty when the entry can be scraped as it stands. */
+  problems: string[];
+}
+
+/** The scrape parameters of a dealership (`dealers show`). */
+export async function scrapeParameters(ctx: AppContext, d: Dealership): Promise<ScrapeParameters> {
+  const entry = findRegistryEntry(ctx, d)?.entry;
+  if (!entry) return { inRegistry: false, apiHost: null, scraper: {}, problems: ['no registry entry'] };
+  return {
+    inRegistry: true,
+    apiHost: entry.api_host ?? null,
+    scraper: entry.scraper,
+    problems: await entryProblems(entry),
+  };
 }

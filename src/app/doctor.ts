@@ -27,12 +27,13 @@ import { openDatabase } from '../db/open.js';
 import { selectDealershipStatus, selectNow } from '../db/status.js';
 import { SilverfoxError } from '../errors.js';
 import { readRegistry, type RegistryFile } from './registry.js';
+import { entryProblems } from './scrape-entry.js';
 import { inspectRunLock, type RunLockHolder } from './run-lock.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  /** Stable name: database, schema, registry, stale, orders_folder, free_space, log_folder, chromium, staging. */
+  /** Stable name: database, schema, registry, stale, scrapers, orders_folder, free_space, log_folder, chromium, staging. */
   name: string;
   status: CheckStatus;
   detail: string;
@@ -67,6 +68,40 @@ function canonical(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v ?? null);
+}
+
+/**
+ * Every enabled registry dealership whose entry cannot be scraped as it stands (no platform or site
+ * URL, options its adapter's schema refuses, a group site without a store filter), judged without
+ * any request by the same check the scrape runs first.
+ */
+async function scrapersCheck(config: Readonly<Config>): Promise<DoctorCheck> {
+  let files: RegistryFile[];
+  try {
+    files = readRegistry(config.registryDir);
+  } catch {
+    return check('scrapers', 'skip', 'the registry cannot be read (see the registry check)');
+  }
+  const enabled = files.filter((f) => f.entry.enabled);
+  const bad: string[] = [];
+  for (const f of enabled) {
+    const problems = await entryProblems(f.entry);
+    if (problems.length > 0)
+      bad.push(
+        `${f.entry.name}: ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+      );
+  }
+  if (bad.length === 0)
+    return check('scrapers', 'ok', `${enabled.length} enabled dealerships can be scraped as registered`);
+  return check(
+    'scrapers',
+    'fail',
+    `${bad.length} enabled dealership(s) cannot be scraped as registered: ${bad.join('; ')}`,
+    [
+      'Fill in the entry (scrapers/<slug>.json; `silverfox dealers show NAME` lists its parameters and problems),',
+      'or disable it (`silverfox dealers set NAME --disable`) and import its inventory from a CSV.',
+    ],
+  );
 }
 
 /** Differences between the registry files and the dealerships rows, one line each. */
@@ -353,6 +388,7 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
   } finally {
     await db?.close().catch(() => {});
   }
+  checks.push(await scrapersCheck(config));
   checks.push(...folderChecks(config));
   checks.push(stagingCheck(config, holder, opts.now ?? new Date()));
   return { ok: !checks.some((c) => c.status === 'fail'), checks };

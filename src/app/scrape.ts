@@ -7,7 +7,7 @@
  * interrupted run without re-fetching the dealerships already done.
  */
 import path from 'node:path';
-import { nameKey, slugify, type RegistryEntry } from '../core/dealership.js';
+import { nameKey, slugify } from '../core/dealership.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { launchChromium } from '../output/browser-pool.js';
 import { BrowserLauncher } from '../scrape/browser.js';
@@ -23,6 +23,7 @@ import { describeError } from '../scrape/errors.js';
 import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
+import { toJob } from './scrape-entry.js';
 import { emptyScrapeCounts, type ScrapeCounts } from '../scrape/types.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
@@ -106,18 +107,6 @@ export interface ScrapeResult {
   totals: { dealerships: number; done: number; failed: number; vehicles: number };
   /** null with --no-import, or when no dealership was done. */
   import: ScrapeImportSummary | null;
-}
-
-function toJob(entry: RegistryEntry): ScrapeJob {
-  return {
-    name: entry.name,
-    slug: slugify(entry.name),
-    aliases: entry.aliases,
-    platform: entry.platform,
-    siteUrl: entry.site_url || null,
-    apiHost: entry.api_host ?? null,
-    scraper: entry.scraper,
-  };
 }
 
 /** The dealerships a new run scrapes, in registry order. */

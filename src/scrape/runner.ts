@@ -89,7 +89,12 @@ export async function jobProblems(job: ScrapeJob): Promise<string[]> {
     await prepareJob(job);
     return [];
   } catch (err) {
-    if (err instanceof ScrapeConfigError) return [err.message.replace(`${job.name}: `, ''), ...err.hints];
+    if (err instanceof ScrapeConfigError) {
+      const m = err.message.startsWith(job.name)
+        ? err.message.slice(job.name.length).replace(/^:?\s*/, '')
+        : err.message;
+      return [m, ...err.hints];
+    }
     throw err;
   }
 }

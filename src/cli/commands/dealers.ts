@@ -48,21 +48,104 @@ export const list: Action = async (env) => {
   pres.out(`${all.length} dealerships, ${all.filter((d) => d.enabled).length} enabled`);
 };
 
-function printDealer(
-  env: Parameters<Action>[0],
-  d: Awaited<ReturnType<Awaited<ReturnType<typeof loadApp>>['resolveDealership']>>,
-) {
+type LoadedApp = Awaited<ReturnType<typeof loadApp>>;
+type ShownDealer = Awaited<ReturnType<LoadedApp['resolveDealership']>>;
+type ShownParameters = Awaited<ReturnType<LoadedApp['scrapeParameters']>>;
+
+/** One value of the scrape parameters on one line. */
+function paramText(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v))
+    return v.length ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '-';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** The shared scrape parameters, spelled out; the adapter's own options as they are written. */
+function scraperLines(p: ShownParameters): string[] {
+  const s = p.scraper as Record<string, unknown>;
+  const lines: string[] = [];
+  const sf = s.store_filter as { field?: string; value: unknown; match?: string; param?: string } | undefined;
+  lines.push(`group site:   ${s.group_site === true ? 'yes' : 'no'}`);
+  lines.push(
+    `store filter: ${
+      sf
+        ? [
+            sf.field ? `${sf.field} ${sf.match ?? 'equals'} ${paramText(sf.value)}` : '',
+            sf.param
+              ? `sent as ${sf.param}=${paramText(Array.isArray(sf.value) ? sf.value[0] : sf.value)}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ')
+        : '-'
+    }`,
+  );
+  const st = s.status as Record<string, unknown> | undefined;
+  lines.push(
+    `status:       ${
+      st
+        ? [
+            `fields ${paramText(st.fields)}`,
+            st.in_transit_flags ? `in-transit flags ${paramText(st.in_transit_flags)}` : '',
+            st.in_stock_flags ? `in-stock flags ${paramText(st.in_stock_flags)}` : '',
+            `on lot ${paramText(st.on_lot)}`,
+            `off lot ${paramText(st.off_lot)}`,
+            `other ${paramText(st.unlisted ?? 'unknown')}`,
+            `blank ${paramText(st.blank ?? 'on_lot')}`,
+          ]
+            .filter(Boolean)
+            .join('; ')
+        : '- (the status text as the site writes it)'
+    }`,
+  );
+  const pr = s.price as { fields?: string[]; msrp_fields?: string[] } | undefined;
+  lines.push(
+    `price:        ${pr ? `${(pr.fields ?? []).join(' > ')}; msrp ${(pr.msrp_fields ?? []).join(' > ') || '-'}` : "- (the adapter's default)"}`,
+  );
+  const ex =
+    (s.exclude as { field: string; value: unknown; match?: string; reason: string }[] | undefined) ?? [];
+  lines.push(
+    `exclude:      ${ex.length ? ex.map((e) => `${e.reason}: ${e.field} ${e.match ?? 'equals'} ${paramText(e.value)}`).join('; ') : '-'}`,
+  );
+  const shared = new Set(['group_site', 'store_filter', 'status', 'price', 'exclude', 'source', 'notes']);
+  for (const [k, v] of Object.entries(s)) if (!shared.has(k)) lines.push(`${k.padEnd(13)} ${paramText(v)}`);
+  if (s.source) lines.push(`source:       ${paramText(s.source)}`);
+  for (const n of (s.notes as string[] | undefined) ?? []) lines.push(`note:         ${n}`);
+  return lines;
+}
+
+function printDealer(env: Parameters<Action>[0], d: ShownDealer, params?: ShownParameters) {
   const { pres } = env;
   if (pres.json) {
     const { effectiveSettings, ...rest } = d;
-    pres.outJson({ ...rest, settings: effectiveSettings });
+    pres.outJson({
+      ...rest,
+      settings: effectiveSettings,
+      ...(params
+        ? {
+            api_host: params.apiHost,
+            scraper: params.scraper,
+            scrapable: params.problems.length === 0,
+            scrape_problems: params.problems,
+          }
+        : {}),
+    });
     return;
   }
   pres.out(`${pres.c.bold(d.name)} (${d.slug})`);
   pres.out(`  aliases:   ${d.aliases.join(', ') || '-'}`);
   pres.out(`  platform:  ${d.platform ?? '-'}`);
   pres.out(`  site:      ${d.siteUrl ?? '-'}`);
+  if (params) pres.out(`  api host:  ${params.apiHost ?? '-'}`);
   pres.out(`  enabled:   ${d.enabled ? 'yes' : 'no'}${d.inRegistry ? '' : ' (not in the registry)'}`);
+  if (params?.inRegistry) {
+    pres.out('  scrape parameters:');
+    for (const l of scraperLines(params)) pres.out(`    ${l}`);
+    pres.out(
+      `  scrapable: ${params.problems.length === 0 ? pres.c.green('yes') : pres.c.red(`no: ${params.problems.join('; ')}`)}`,
+    );
+  }
   pres.out('  settings:');
   for (const [k, v] of Object.entries(d.effectiveSettings)) {
     const set = k in d.settings ? '' : pres.c.dim(' (default)');
@@ -73,8 +156,12 @@ function printDealer(
 }
 
 export const show: Action = async (env, [name]) => {
-  const { resolveDealership } = await loadApp();
-  printDealer(env, await withApp(env, (ctx) => resolveDealership(ctx, name!)));
+  const { resolveDealership, scrapeParameters } = await loadApp();
+  const [d, params] = await withApp(env, async (ctx) => {
+    const found = await resolveDealership(ctx, name!);
+    return [found, await scrapeParameters(ctx, found)] as const;
+  });
+  printDealer(env, d, params);
 };
 
 export const add: Action = async (env, [name], opts) => {
@@ -88,9 +175,13 @@ export const add: Action = async (env, [name], opts) => {
 export const set: Action = async (env, [name], opts) => {
   const { setDealer } = await loadApp();
   const changes = changesFrom(opts);
-  const d = await withApp(env, (ctx) => setDealer(ctx, name!, changes));
+  const { scrapeParameters } = await loadApp();
+  const [d, params] = await withApp(env, async (ctx) => {
+    const changed = await setDealer(ctx, name!, changes);
+    return [changed, await scrapeParameters(ctx, changed)] as const;
+  });
   env.pres.info(`updated ${d.name}`);
-  printDealer(env, d);
+  printDealer(env, d, params);
 };
 
 export const remove: Action = async (env, [name]) => {
