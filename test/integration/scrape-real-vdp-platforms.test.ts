@@ -150,9 +150,11 @@ describe('Dealr on a real-shaped site', () => {
     for (const v of out.vehicles) expect(v.condition, v.vin).toBe(site.expected.conditions[v.vin]);
     expect(out.counts.gone).toBe(site.expected.gone);
     expect(out.counts.duplicates).toBe(site.expected.duplicates);
-    expect(out.rejects.map((r) => r.reason)).toEqual([
+    expect(out.rejects.map((r) => r.reason).sort()).toEqual([
+      'a vehicle card without a detail link',
       'no vehicle JSON (makesOffer.itemOffered) in the detail page',
     ]);
+    expect(out.counts.rejected).toBe(site.expected.rejected);
     // The recorded request first (no page number); page 2 only where filters said more.
     expect(site.stats.paths.filter((p) => p.includes('page=2'))).toHaveLength(1);
   });

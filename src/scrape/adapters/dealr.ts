@@ -116,6 +116,8 @@ export const adapter: Adapter<DealrOptions> = {
     const details = new Set<string>();
     for (const body of opts.body_types) {
       const links = new Set<string>();
+      // Cards without a link are rejected rows, but still cars the site counted.
+      let linkless = 0;
       let claimed: number | undefined;
       for (let page = 1; ; page++) {
         // The first request is the recorded one (no page number); later ones only when needed.
@@ -128,18 +130,24 @@ export const adapter: Adapter<DealrOptions> = {
         );
         ctx.page(url, res.links.length);
         claimed ??= res.matches;
-        const before = links.size;
-        for (const href of res.links) {
-          if (!href) out.reject('a vehicle card without a detail link', { url });
-          else links.add(dealrDetailUrl(ctx.siteUrl, href));
+        const hrefs = res.links.filter((h) => h !== '').map((h) => dealrDetailUrl(ctx.siteUrl, h));
+        // A later page with no new link is the site repeating itself (it ignores `page`).
+        const repeat = page > 1 && hrefs.every((h) => links.has(h));
+        if (!repeat) {
+          for (const h of hrefs) links.add(h);
+          for (let i = res.links.length - hrefs.length; i > 0; i--) {
+            linkless++;
+            out.reject('a vehicle card without a detail link', { url });
+          }
         }
-        const complete = claimed === undefined || links.size >= claimed;
-        if (complete || links.size === before || page >= (res.pages ?? 1)) {
+        const reached = links.size + linkless;
+        const complete = claimed === undefined || reached >= claimed;
+        if (complete || repeat || page >= (res.pages ?? 1)) {
           if (!complete) {
             throw new ShapeError(
               PLATFORM,
               `getInventorySubset body_type=${body}`,
-              `the site counts ${claimed} cars but only ${links.size} could be reached`,
+              `the site counts ${claimed} cars but only ${reached} could be reached`,
             );
           }
           break;
