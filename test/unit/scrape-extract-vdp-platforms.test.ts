@@ -258,10 +258,17 @@ describe('dealer-eprocess', () => {
   it('reads the VDP links and the page count of a search page', async () => {
     const p1 = extractEprocessSearch(String((await search('in_stock', 1)).body), SITE);
     expect(p1.links).toHaveLength(12);
+    expect(p1.cards).toBe(12);
     expect(p1.pageCount).toBe(2);
     expect(p1.links[0]).toMatch(new RegExp(`^${SITE}/inventory/`));
     const empty = extractEprocessSearch(String((await search('allocated', 1)).body), SITE);
-    expect(empty).toEqual({ links: [], pageCount: 1 });
+    expect(empty).toEqual({ links: [], cards: 0, pageCount: 1 });
+    // A card whose title lost its link is still a card (the scrape rejects it with a reason).
+    const linkless = extractEprocessSearch(
+      '<div class="srp_results carbon"><div class="srp_results_vehicles_wrapper"><h2 class="vehicle_title">2026 Toyota Camry</h2></div></div>',
+      SITE,
+    );
+    expect(linkless).toEqual({ links: [], cards: 1, pageCount: 1 });
   });
 
   it('reads the data layer of a VDP: first elements, certified, date; the entry keeps lc 8692 only', () => {

@@ -45,15 +45,27 @@ const options = z
 
 export type EprocessOptions = z.infer<typeof options>;
 
-const CARD_LINKS = 'div.srp_results.carbon [class*=srp_results_vehicles_wrapper] h2.vehicle_title a[href]';
+const CARD_TITLES = 'div.srp_results.carbon [class*=srp_results_vehicles_wrapper] h2.vehicle_title';
+const CARD_LINKS = `${CARD_TITLES} a[href]`;
 
-/** Pure: one search page -> VDP links (absolute) and the page count (1 when the page shows none). */
-export function extractEprocessSearch(html: string, site: string): { links: string[]; pageCount: number } {
+/**
+ * Pure: one search page -> VDP links (absolute), how many cards it shows (a card whose title has no
+ * link counts, its link is ''), and the page count (1 when the page shows none).
+ */
+export function extractEprocessSearch(
+  html: string,
+  site: string,
+): { links: string[]; cards: number; pageCount: number } {
   const root = parseHtml(html);
-  const links = root.querySelectorAll(CARD_LINKS).map((a) => absoluteUrl(a.getAttribute('href'), site));
+  const titles = root.querySelectorAll(CARD_TITLES);
+  const links = titles.map((h) => absoluteUrl(h.querySelector('a[href]')?.getAttribute('href'), site));
   const countText = root.querySelector('span.pagination_settings__page_count')?.text ?? '';
   const pageCount = Number.parseInt(countText.replace(/[^\d]/g, ''), 10);
-  return { links, pageCount: Number.isFinite(pageCount) && pageCount > 0 ? pageCount : 1 };
+  return {
+    links: links.filter((l) => l !== ''),
+    cards: titles.length,
+    pageCount: Number.isFinite(pageCount) && pageCount > 0 ? pageCount : 1,
+  };
 }
 
 /** Pure: the data layer of a VDP (`page: {...}, shift_digital_session_id`), or undefined. */
@@ -151,8 +163,8 @@ export const adapter: Adapter<EprocessOptions> = {
           `/search/${opts.search_slug}/?av=${encodeURIComponent(av)}&cy=${opts.zip}&lc=${opts.location_id}&p=${p}`,
         );
         const html = (await load(ctx, opts, url, waitFor)) ?? '';
-        const { links, pageCount } = extractEprocessSearch(html, ctx.siteUrl);
-        if (links.length === 0 && !parseHtml(html).querySelector('div.srp_results.carbon')) {
+        const { links, cards, pageCount } = extractEprocessSearch(html, ctx.siteUrl);
+        if (cards === 0 && !parseHtml(html).querySelector('div.srp_results.carbon')) {
           throw new ShapeError(
             PLATFORM,
             `search page ${url}`,
@@ -161,14 +173,16 @@ export const adapter: Adapter<EprocessOptions> = {
               : 'no div.srp_results.carbon results block',
           );
         }
-        ctx.page(url, links.length);
+        ctx.page(url, cards);
+        for (let i = cards - links.length; i > 0; i--)
+          out.reject('a vehicle card without a detail link', { url });
         let fresh = 0;
         for (const l of links) {
           if (listed.has(l)) continue;
           listed.set(l, status);
           fresh++;
         }
-        if (links.length < opts.page_size || p >= pageCount || fresh === 0) break;
+        if (cards < opts.page_size || p >= pageCount || fresh === 0) break;
         if (p > 1000) throw new ShapeError(PLATFORM, 'paging', 'more than 1000 pages');
       }
     }
