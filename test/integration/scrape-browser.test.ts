@@ -88,10 +88,13 @@ describe.runIf(browserSuiteEnabled())('browser platforms on real-shaped sites', 
   });
 
   it('Toyota SmartPath: session cookies from the browser, each VIN found on the dealer site', async () => {
-    const site = await startSmartPathSite({ used: 16, new: 8, pooled: 2 });
+    // The API on its own origin, as smartpath.twincitytoyota.com beside the dealer site: the
+    // browser must reach it for the session cookies.
+    const site = await startSmartPathSite({ used: 16, new: 8, pooled: 2, apiHost: true });
     sites.push(site);
+    const api = site.apiHost!;
     const out = await scrapeJob(
-      jobFor('twin_city_toyota', site, { lookup_retry_ms: 100 }),
+      { ...jobFor('twin_city_toyota', site, { lookup_retry_ms: 100 }), apiHost: api.url },
       deps(browser, 3000),
       new AbortController().signal,
       () => {},
@@ -104,8 +107,10 @@ describe.runIf(browserSuiteEnabled())('browser platforms on real-shaped sites', 
     expectPricesAndLot(out.vehicles, site.expected);
     expect(out.counts.sisterStore).toBe(site.expected.sisterStore);
     expect(out.counts.excludedBy).toEqual({ 'not found by the dealer site search': site.expected.notOnSite });
-    // Without the browser's cookies the API refuses (403): the cookie step is what opened it.
-    expect(site.stats.paths.some((p) => p.startsWith('GET /inventory/search?dealerCd=24067'))).toBe(true);
+    // Without the browser's cookies the API refuses (403): the cookie step on the API host opened it.
+    expect(api.stats.paths.some((p) => p.startsWith('GET /inventory/search?dealerCd=24067'))).toBe(true);
+    expect(api.stats.paths.some((p) => p.startsWith('GET /consumerapi/retail/inventory?'))).toBe(true);
+    expect(site.stats.paths.some((p) => p.startsWith('GET /consumerapi/'))).toBe(false);
   });
 });
 
