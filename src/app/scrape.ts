@@ -24,7 +24,13 @@ import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
 import { toJob } from './scrape-entry.js';
-import { emptyScrapeCounts, type ScrapeCounts } from '../scrape/types.js';
+import {
+  emptyScrapeCounts,
+  type RawVehicle,
+  type ScrapeCounts,
+  type ScrapeReject,
+  type SeenValues,
+} from '../scrape/types.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
 import { importFiles, type ImportResult } from './import.js';
@@ -372,4 +378,75 @@ function importSummary(r: ImportResult): ScrapeImportSummary {
       activated: d.activated,
     })),
   };
+}
+
+export interface ProbeResult {
+  name: string;
+  platform: string | null;
+  siteUrl: string | null;
+  apiHost: string | null;
+  /** Pages fetched (listing or detail pages); the probe stops after `pages`. */
+  pages: number;
+  /** True when the site had more than the probe read. */
+  stoppedEarly: boolean;
+  counts: ScrapeCounts;
+  /** The first kept rows, as they would be written for the import. */
+  sample: RawVehicle[];
+  /** Store values, status labels and price fields seen on the rows read. */
+  seen: SeenValues;
+  rejects: ScrapeReject[];
+}
+
+/**
+ * `silverfox scrape NAME --probe`: fetches the first pages of one dealership and tells what would be
+ * kept, without writing or importing anything: counts, a few rows, the store values and status
+ * labels seen, the price fields the prices came from.
+ */
+export async function probeScrape(
+  ctx: AppContext,
+  name: string,
+  opts: { pages?: number; sample?: number; signal?: AbortSignal } = {},
+): Promise<ProbeResult> {
+  const { config } = ctx;
+  const [d] = await resolveDealerships(ctx, [name]);
+  const entry = readRegistry(config.registryDir).find((f) => slugify(f.entry.name) === d!.slug)?.entry;
+  const job: ScrapeJob = entry
+    ? toJob(entry)
+    : { name: d!.name, slug: d!.slug, aliases: d!.aliases, platform: null, siteUrl: null, scraper: {} };
+  const pages = opts.pages ?? 2;
+  const timeoutMs = config.scrapeRequestTimeoutMs;
+  const browser = new BrowserLauncher(() => launchChromium(config.chromiumPath));
+  const signals = [AbortSignal.timeout(config.scrapeDealershipTimeoutMs)];
+  if (opts.signal) signals.push(opts.signal);
+  const keys = new Set([job.name, ...job.aliases].map(nameKey));
+  try {
+    const out = await scrapeJob(
+      job,
+      {
+        timeoutMs,
+        attempts: REQUEST_ATTEMPTS,
+        backoffMs: Math.min(1000, Math.max(50, Math.round(timeoutMs / 20))),
+        limiter: new HostRateLimiter(config.scrapeHostRps),
+        browser,
+        isOwnStore: (_j, store) => keys.has(nameKey(store)),
+        probePages: pages,
+      },
+      AbortSignal.any(signals),
+      () => {},
+    );
+    return {
+      name: job.name,
+      platform: job.platform,
+      siteUrl: job.siteUrl,
+      apiHost: job.apiHost ?? null,
+      pages: out.pages,
+      stoppedEarly: out.probed,
+      counts: out.counts,
+      sample: out.vehicles.slice(0, opts.sample ?? 5),
+      seen: out.seen,
+      rejects: out.rejects.slice(0, 10),
+    };
+  } finally {
+    await browser.close();
+  }
 }

@@ -171,6 +171,7 @@ export async function scrapeJob(
   const out = new VehicleCollector(params);
   let pages = 0;
   let probed = false;
+  let probePages = 0;
   let ownRetries = 0;
   let session: BrowserSession | undefined;
   try {
@@ -192,7 +193,10 @@ export async function scrapeJob(
           deps.onRetry?.({ url, attempt, message: error.message });
         },
         page: (url, vehicles) => {
-          if (deps.probePages !== undefined && pages >= deps.probePages) throw new ProbeLimitError();
+          // A probe counts pages that list vehicles (not tagging or config pages).
+          if (deps.probePages !== undefined && vehicles > 0 && ++probePages > deps.probePages) {
+            throw new ProbeLimitError();
+          }
           pages++;
           heartbeat();
           deps.onPage?.({ url, vehicles, pages, total: out.vehicles.length });

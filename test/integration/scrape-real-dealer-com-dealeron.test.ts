@@ -297,6 +297,33 @@ describe('DealerOn JSON entries against their real-shaped sites', () => {
   });
 });
 
+describe('probe', () => {
+  it('stops after the first page that lists vehicles (the tagging page does not count)', async () => {
+    const e = entry('thoroughbred_ford');
+    const mine = makeCars(e.name, 40);
+    const s = await site(
+      startDealerOnSite({
+        cars: mine,
+        status: 'text',
+        store: { param: 'Dealership', values: { [e.name]: 'Thoroughbred Ford' } },
+      }),
+    );
+    const job: ScrapeJob = {
+      name: e.name,
+      slug: slugify(e.name),
+      aliases: e.aliases,
+      platform: e.platform,
+      siteUrl: s.url,
+      scraper: e.scraper,
+    };
+    const out = await scrapeJob(job, { ...deps, probePages: 1 }, new AbortController().signal, () => {});
+    expect(out.probed).toBe(true);
+    expect(out.counts.kept).toBe(12);
+    expect(Object.keys(out.seen.statuses).sort()).toEqual(['In Stock', 'In Transit']);
+    expect(out.seen.priceFields).toHaveProperty('VehicleMsrp');
+  });
+});
+
 describe('DealerOn HTML (Porsche St. Louis)', () => {
   it('new then used listings, 12 per page, vdp--mod attributes, a sold car gone', async () => {
     const mine = makeCars('Porsche St. Louis', 41);

@@ -1,4 +1,4 @@
-import type { ScrapeProgress, ScrapeResult } from '../../app/scrape.js';
+import type { ProbeResult, ScrapeProgress, ScrapeResult } from '../../app/scrape.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
@@ -139,8 +139,69 @@ function printResult(pres: Presentation, r: ScrapeResult): void {
   }
 }
 
+function printProbe(pres: Presentation, r: ProbeResult): void {
+  const c = r.counts;
+  pres.out(
+    `${pres.c.bold(r.name)} (${r.platform ?? 'no platform'}) ${r.siteUrl ?? ''}${r.apiHost ? ` api host ${r.apiHost}` : ''}`,
+  );
+  pres.out(
+    `${r.pages} page(s) read${r.stoppedEarly ? ' (the site has more; --pages N reads more)' : ' (all of it)'}: ` +
+      `${c.served} rows served, ${c.kept} kept, ${c.sisterStore} sister-store, ${c.excluded} excluded, ` +
+      `${c.rejected} rejected, ${c.duplicates} duplicate; of the kept ${c.noPrice} without price, ${c.offLot} off the lot, ${c.unknownStatus} unknown status`,
+  );
+  const list = (title: string, m: Record<string, number>) => {
+    const e = Object.entries(m).sort((a, b) => b[1] - a[1]);
+    pres.out(`${title}: ${e.length ? e.map(([k, v]) => `"${k}" ${v}`).join(', ') : '-'}`);
+  };
+  list('store values seen', r.seen.stores);
+  list('status values seen', r.seen.statuses);
+  list('status values the entry does not list', c.unseenStatuses);
+  list('price taken from', r.seen.priceFields);
+  if (Object.keys(c.excludedBy).length) list('excluded', c.excludedBy);
+  if (r.sample.length) {
+    pres.out(
+      pres.table(
+        ['vin', 'stock', 'year', 'make', 'model', 'condition', 'status', 'price', 'msrp'],
+        r.sample.map((v) => [
+          v.vin,
+          v.stock ?? '',
+          v.year ?? '',
+          v.make ?? '',
+          v.model ?? '',
+          v.condition ?? '',
+          v.status ?? '',
+          v.price ?? '',
+          v.msrp ?? '',
+        ]),
+      ),
+    );
+  }
+  for (const x of r.rejects) pres.out(`rejected: ${x.reason}: ${x.row}`);
+  pres.out('nothing was written or imported (probe)');
+}
+
 export const scrape: Action = async (env, dealers, opts) => {
   const { pres } = env;
+  if (opts.probe) {
+    if (dealers.length !== 1 || opts.all || opts.resume !== undefined) {
+      throw new UsageError('--probe takes exactly one dealership (no --all, no --resume)', [
+        'e.g. `silverfox scrape "Columbia Honda" --probe`',
+      ]);
+    }
+    let pages: number | undefined;
+    if (opts.pages !== undefined) {
+      pages = Number(opts.pages);
+      if (!Number.isInteger(pages) || pages < 1) {
+        throw new UsageError(`--pages expects a whole number of at least 1, got "${String(opts.pages)}"`);
+      }
+    }
+    const { probeScrape } = await import('../../app/scrape.js');
+    const r = await withApp(env, (ctx) => probeScrape(ctx, dealers[0]!, { pages }));
+    if (pres.json) pres.outJson(r);
+    else printProbe(pres, r);
+    return ExitCode.ok;
+  }
+  if (opts.pages !== undefined) throw new UsageError('--pages goes with --probe');
   let concurrency: number | undefined;
   if (opts.concurrency !== undefined) {
     concurrency = Number(opts.concurrency);
