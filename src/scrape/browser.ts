@@ -25,6 +25,13 @@ export interface RenderOptions {
 export interface BrowserSession {
   /** Loads `url`, waits until `waitFor` matches, and returns the rendered HTML. */
   render(url: string, opts: RenderOptions): Promise<string>;
+  /**
+   * Runs `fn` on a page of this context (for sites that must be typed into, not only loaded);
+   * the page is closed when `signal` aborts and reused afterwards only if `fn` succeeded.
+   */
+  withPage<T>(fn: (page: Page) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** The context's cookies for `url`, as one `cookie` request header value. */
+  cookieHeader(url: string): Promise<string>;
   /** Requests refused by the routing (images, fonts, other hosts). */
   readonly blocked: number;
   close(): Promise<void>;
@@ -47,17 +54,17 @@ export class BrowserLauncher {
   }
 
   /** A fresh context for one site; requests leaving `siteUrl`'s origin are blocked. */
-  async session(siteUrl: string): Promise<BrowserSession> {
+  async session(siteUrl: string, otherOrigins: readonly string[] = []): Promise<BrowserSession> {
     const browser = await this.launch();
     const context: BrowserContext = await browser.newContext({ userAgent: USER_AGENT });
-    const origin = new URL(siteUrl).origin;
+    const origins = new Set([siteUrl, ...otherOrigins].map((u) => new URL(u).origin));
     let blocked = 0;
     const idle: Page[] = [];
     await context.route('**/*', (route) => {
       const req = route.request();
       let sameOrigin: boolean;
       try {
-        sameOrigin = new URL(req.url()).origin === origin;
+        sameOrigin = origins.has(new URL(req.url()).origin);
       } catch {
         sameOrigin = false;
       }
@@ -81,6 +88,29 @@ export class BrowserLauncher {
             opts.onRetry?.({ url, attempt, error: err as Error });
           }
         }
+      },
+      async withPage(fn, signal) {
+        if (signal?.aborted) throw new ScrapeAbortedError();
+        const page = idle.pop() ?? (await context.newPage());
+        let healthy = false;
+        const onAbort = () => void page.close().catch(() => {});
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          const r = await fn(page);
+          healthy = true;
+          return r;
+        } catch (err) {
+          if (signal?.aborted) throw new ScrapeAbortedError();
+          throw err;
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+          if (healthy) idle.push(page);
+          else await page.close().catch(() => {});
+        }
+      },
+      async cookieHeader(url) {
+        const cookies = await context.cookies(url);
+        return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
       },
       async close() {
         await context.close().catch(() => {});

@@ -188,7 +188,7 @@ export async function scrapeJob(
         http,
         timeoutMs: deps.timeoutMs,
         signal,
-        browser: async () => (session ??= await deps.browser.session(siteUrl)),
+        browser: async () => (session ??= await deps.browser.session(siteUrl, apiHost ? [apiHost] : [])),
         isOwnStore: (store) => deps.isOwnStore(job, store),
         retried: (url, attempt, error) => {
           ownRetries++;

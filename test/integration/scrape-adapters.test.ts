@@ -96,7 +96,7 @@ const cases: [string, SiteSpec, (out: JobOutput, site: FixtureSite) => void][] =
     'dealer-eprocess over HTTP',
     { platform: 'dealer-eprocess', name: 'Joe Machens Toyota', count: 80, slowMs: 1000 },
     (out) => {
-      expect(out.vehicles.some((v) => v.status === 'In Transit')).toBe(true);
+      expect(out.vehicles.some((v) => v.status === 'In-Transit')).toBe(true);
       expect(out.vehicles.some((v) => v.status === 'Allocated')).toBe(true);
     },
   ],
@@ -143,7 +143,7 @@ describe('adapters against fixture sites', () => {
     await expect(
       scrape(
         { platform: 'dealer-eprocess', name: 'Shell Toyota', clientRendered: true, dirty: false },
-        { scraper: {} },
+        { scraper: { search_slug: 'joe-machens-toyota', zip: '65201', location_id: '8692', render: 'http' } },
       ),
     ).rejects.toThrow(/render to "browser"/);
   });

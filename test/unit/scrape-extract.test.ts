@@ -18,14 +18,6 @@ import {
   extractDealerOnDetailRow,
   extractDealerOnListing,
 } from '../../src/scrape/adapters/dealeron-html.js';
-import {
-  conditionOfPath,
-  extractTeamVelocityListing,
-  extractTeamVelocityVehicle,
-} from '../../src/scrape/adapters/team-velocity.js';
-import { extractEprocessPage } from '../../src/scrape/adapters/dealer-eprocess.js';
-import { extractDealerCode, extractSmartPathPage } from '../../src/scrape/adapters/toyota-smartpath.js';
-import { extractBlockKey, extractDealrPage } from '../../src/scrape/adapters/dealr.js';
 import { ShapeError } from '../../src/scrape/errors.js';
 import { findAssignedObject, readJsString } from '../../src/scrape/extract-util.js';
 import { vehiclesCsv } from '../../src/scrape/csv.js';
@@ -220,101 +212,7 @@ describe('dealeron-html', () => {
   });
 });
 
-describe('team-velocity', () => {
-  it('reads cards of both designs; the VIN is the last segment of data-itemid', () => {
-    const p = extractTeamVelocityListing(raw('team-velocity-listing.html'), 'https://www.hwkia.com');
-    expect(p.accountId).toBe('20354');
-    expect(p.cards).toEqual([
-      {
-        vin: '5XYRG4LC1SG000001',
-        make: 'Kia',
-        url: 'https://www.hwkia.com/viewdetails/new/5xyrg4lc1sg000001/2025-kia-sorento-sport-utility',
-      },
-      {
-        vin: '1FTFW1E58NFA00002 ',
-        make: 'Ford',
-        url: 'https://www.hwkia.com/viewdetails/used/1ftfw1e58nfa00002/2022-ford-f-150',
-      },
-    ]);
-    expect(conditionOfPath('/inventory/Used?x=1')).toBe('Used');
-  });
-  it('reads the vehicle JSON; a sold page or an empty answer means gone', () => {
-    const card = { vin: '1FTFW1E58NFA00002', make: 'Ford', url: 'https://www.hwkia.com/x' };
-    expect(extractTeamVelocityVehicle(raw('team-velocity-vehicle.json'), card, 'Used')).toEqual({
-      vin: '1FTFW1E58NFA00002',
-      stock: 'U2202',
-      year: '2022',
-      make: 'Ford',
-      model: 'F-150',
-      trim: 'XLT SuperCrew',
-      condition: 'Used',
-      status: 'Reserved',
-      price: '$38,995',
-      msrp: '0',
-      date_in_stock: '2025-08-02',
-      url: 'https://www.hwkia.com/x',
-    });
-    expect(extractTeamVelocityVehicle(raw('team-velocity-sold.html'), card, 'Used')).toBeUndefined();
-    expect(extractTeamVelocityVehicle('null', card, 'Used')).toBeUndefined();
-    expect(() => extractTeamVelocityVehicle('<html>oops</html>', card, 'Used')).toThrow(/not JSON/);
-  });
-});
-
-describe('dealer-eprocess', () => {
-  it('reads cards, the page count and in-transit marks', () => {
-    const p = extractEprocessPage(
-      raw('eprocess-search.html'),
-      'https://www.joemachenstoyota.com',
-      'in_stock',
-    );
-    expect(p.pageCount).toBe(3);
-    expect(p.vehicles).toHaveLength(2);
-    expect(p.vehicles[0]).toMatchObject({ vin: '4T1DAACK5SU000001', status: 'In Stock', price: '$31,120' });
-    expect(p.vehicles[1]).toMatchObject({
-      vin: '5tfla5db1sx000002',
-      status: 'In Transit',
-      price: 'Call for Price',
-    });
-  });
-  it('takes the status from the availability filter', () => {
-    const p = extractEprocessPage(raw('eprocess-search.html'), SITE, 'allocated');
-    expect(p.vehicles[0]!.status).toBe('Allocated');
-  });
-  it('says a client-rendered shell needs the browser', () => {
-    expect(() => extractEprocessPage(raw('eprocess-client-shell.html'), SITE)).toThrow(/render to "browser"/);
-  });
-  it('an empty result page is zero pages, not an error', () => {
-    expect(extractEprocessPage('<div class="no_results">No vehicles</div>', SITE)).toEqual({
-      pageCount: 0,
-      vehicles: [],
-    });
-  });
-});
-
-describe('toyota-smartpath and dealr', () => {
-  it('smartpath: categories to lot status, pre-sold to Sold', () => {
-    const p = extractSmartPathPage(json('smartpath-page.json'), 'https://smartpath.twincitytoyota.com');
-    expect(p.totalPages).toBe(1);
-    expect(p.vehicles.map((v) => v.status)).toEqual(['In Stock', 'In Transit', 'Sold']);
-    expect(p.vehicles[0]).toMatchObject({
-      make: 'Toyota',
-      model: 'RAV4 Hybrid',
-      price: '36250',
-      msrp: '37,115',
-    });
-    expect(p.vehicles[2]!.model).toBe('Tacoma');
-    expect(extractDealerCode('<script>window.__CFG__={"dealerCd":"04136"}</script>')).toBe('04136');
-  });
-  it('dealr: cards inside the list HTML', () => {
-    const v = extractDealrPage(json('dealr-page.json'), 'https://www.stehouwerauto.com');
-    expect(v).toHaveLength(2);
-    expect(v[0]).toMatchObject({ vin: '1GCUDDED5SZ000001', status: 'In Stock', date_in_stock: '2025-09-01' });
-    expect(v[1]).toMatchObject({ vin: ' 1fmcu9g67mua00002', condition: 'Pre-Owned', price: '' });
-    expect(v[0]!.url).toBe('https://www.stehouwerauto.com/vehicle/1GCUDDED5SZ000001');
-    expect(extractBlockKey('<div data-block-key="inv-7f3a"></div>')).toBe('inv-7f3a');
-    expect(() => extractDealrPage({ filters: {} }, SITE)).toThrow(/at list/);
-  });
-});
+// Team Velocity, dealer eProcess, Toyota SmartPath and Dealr: scrape-extract-vdp-platforms.test.ts.
 
 describe('shared pieces', () => {
   it('finds assigned objects with braces inside strings', () => {

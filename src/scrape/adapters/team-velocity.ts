@@ -1,159 +1,274 @@
 /**
- * Team Velocity (Apollo): listing pages `/inventory/New?page=N` with cards `.standard-inventory` or
- * `.clean-design-srp-card` whose `data-itemid` is `Make-Model-Trim-VIN`, and an inline
- * `var accountId='...'`; each VIN's data from `/api/Inventory/vehicle?vin=&accountid=`. A car
- * sold meanwhile answers 404, or 200 with "this vehicle was just sold" and no data: counted as gone.
+ * Team Velocity (SCRAPE-FACTS.md §1.6): no listing pages. `/sitemap.xml` names the inventory
+ * sitemaps (URLs containing `inventoryvdpsitemap`); each lists vehicle detail pages (VDPs). A VDP
+ * carries the vehicle as JSON in a script (`vehicleIdentificationNumber`), the stock in `div#stock`
+ * (or a per-site fallback), the trim in the `inventoryVdpName` script, lot badges in
+ * `vehicleBadgesInfo`; its price comes from `/api/Inventory/getPaymentSettingDetails` with the
+ * site's account id. A sold car's page still answers, saying "this vehicle was just sold".
  */
-import pLimit from 'p-limit';
 import { z } from 'zod';
+import { forEachLimited } from '../detail-pages.js';
 import { ShapeError } from '../errors.js';
-import { absoluteUrl, expectShape, parseJson, siteUrlFor, text, truthy } from '../extract-util.js';
-import { parseHtml } from '../html.js';
+import { storeOf as storeOfRow } from '../../core/scrape-rules.js';
+import { absoluteUrl, getPath, siteUrlFor, text, truthy } from '../extract-util.js';
+import { parseHtml, type HTMLElement } from '../html.js';
 import type { Adapter, RawVehicle } from '../types.js';
 
 const PLATFORM = 'team-velocity';
 
 const options = z
   .object({
-    /** Listing pages; the segment after /inventory/ is the condition of their cars. */
-    listing_paths: z.array(z.string().startsWith('/')).min(1).default(['/inventory/New', '/inventory/Used']),
+    /** The account id getPaymentSettingDetails wants; a page that embeds one wins over this. */
+    account_id: z.string().regex(/^\d+$/, 'a numeric Team Velocity account id').optional(),
+    sitemap_path: z.string().startsWith('/').default('/sitemap.xml'),
+    /** A sitemap `<loc>` containing this lists vehicle pages. */
+    inventory_sitemap_match: z.string().min(1).default('inventoryvdpsitemap'),
     detail_concurrency: z.number().int().min(1).max(16).default(4),
   })
   .strict();
 
-const CARD = '.standard-inventory, .clean-design-srp-card';
+export type TeamVelocityOptions = z.infer<typeof options>;
 
-/** A card of the listing: the VIN (last segment of data-itemid), its make, and its link. */
-export interface TvCard {
-  vin: string;
-  make: string;
-  url: string;
+export const SOLD_TEXT = /so sorry, this vehicle was just sold/i;
+
+const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+const decodeXml = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+
+/** Pure: every `<loc>` of a sitemap (index or urlset), entities decoded. */
+export function extractSitemapLocs(xml: string): string[] {
+  const out: string[] = [];
+  for (const m of xml.matchAll(/<loc>\s*(?:<!\[CDATA\[)?([\s\S]*?)(?:\]\]>)?\s*<\/loc>/gi)) {
+    const loc = decodeXml(m[1]!.trim());
+    if (loc) out.push(loc);
+  }
+  return out;
 }
 
-/** Pure: one listing page -> its cards and the account id. */
-export function extractTeamVelocityListing(
-  html: string,
-  site: string,
-): { accountId?: string; cards: TvCard[] } {
-  const accountId = /\baccountId\s*=\s*["']([^"']+)["']/.exec(html)?.[1];
-  const root = parseHtml(html);
-  const cards = root.querySelectorAll(CARD).map((el, i) => {
-    const itemId = el.getAttribute('data-itemid');
-    if (!itemId) throw new ShapeError(PLATFORM, 'listing card', `card ${i + 1} has no data-itemid`);
-    const parts = itemId.split('-');
-    const href = el.querySelector('a[href]')?.getAttribute('href');
-    // The VIN is the last segment: models and trims contain hyphens (F-150, CR-V).
-    return { vin: parts.at(-1)!, make: parts.length > 1 ? parts[0]! : '', url: absoluteUrl(href, site) };
-  });
-  return { accountId, cards };
+/** `/viewdetails/cpo/...` -> Certified Pre-Owned; `/used/` -> Used; `/new/` -> New; else ''. */
+export function conditionOfVdpUrl(url: string): string {
+  const path = url.toLowerCase();
+  if (path.includes('/cpo/')) return 'Certified Pre-Owned';
+  if (path.includes('/used/')) return 'Used';
+  if (path.includes('/new/')) return 'New';
+  return '';
 }
-
-/** `/inventory/Used` -> `Used`. */
-export function conditionOfPath(p: string): string {
-  return decodeURIComponent(/\/inventory\/([^/?#]+)/i.exec(p)?.[1] ?? '');
-}
-
-const vehicleSchema = z.looseObject({
-  vin: z.unknown().optional(),
-  stock: z.unknown().optional(),
-  year: z.unknown().optional(),
-  make: z.unknown().optional(),
-  model: z.unknown().optional(),
-  trim: z.unknown().optional(),
-  type: z.unknown().optional(),
-  msrp: z.unknown().optional(),
-  sellingPrice: z.unknown().optional(),
-  inTransit: z.unknown().optional(),
-  inProduction: z.unknown().optional(),
-  reserved: z.unknown().optional(),
-  dateInStock: z.unknown().optional(),
-});
 
 /**
- * Pure: the vehicle JSON -> a raw vehicle, or undefined when the car is gone (empty answer or the
- * "just sold" page). `condition` comes from the listing path when the JSON has no `type`.
+ * The badges JSON (`vehicleBadgesInfo = '...'; var`, `&quot;`-escaped) as flags, or undefined when
+ * the page has none or it does not parse.
  */
-export function extractTeamVelocityVehicle(
-  body: string,
-  card: TvCard,
-  condition: string,
-): RawVehicle | undefined {
-  if (/this vehicle was just sold/i.test(body)) return undefined;
-  const trimmed = body.trim();
-  if (trimmed === '' || trimmed === 'null' || trimmed === '{}') return undefined;
-  const v = expectShape(PLATFORM, 'vehicle JSON', vehicleSchema, parseJson(PLATFORM, 'vehicle JSON', body));
-  const status = truthy(v.inTransit)
-    ? 'In Transit'
-    : truthy(v.inProduction)
-      ? 'Build Phase'
-      : truthy(v.reserved)
-        ? 'Reserved'
-        : '';
+export function extractBadges(
+  html: string,
+): { InTransit: boolean; InProduction: boolean; InStock: boolean } | undefined {
+  const m = /vehicleBadgesInfo\s*=\s*'([\s\S]*?)'\s*;\s*var/.exec(html.replace(/\s+/g, ' '));
+  if (!m) return undefined;
+  let badges: unknown;
+  try {
+    badges = JSON.parse(m[1]!.replace(/&quot;/g, '"'));
+  } catch {
+    return undefined;
+  }
   return {
-    vin: text(v.vin) || card.vin,
-    stock: text(v.stock),
-    year: text(v.year),
-    make: text(v.make) || card.make,
-    model: text(v.model),
-    trim: text(v.trim),
-    condition: text(v.type) || condition,
-    status,
-    price: text(v.sellingPrice),
-    msrp: text(v.msrp),
-    date_in_stock: text(v.dateInStock),
-    url: card.url,
+    InTransit: truthy(getPath(badges, 'InTransit.InTransitStatus')),
+    InProduction: truthy(getPath(badges, 'InProduction.InProductionStatus')),
+    InStock: truthy(getPath(badges, 'InStock.InStockStatus')),
   };
 }
 
-export const adapter: Adapter<z.infer<typeof options>> = {
+/** The stock number: `div#stock` after `Stock:`, else the recorded fallbacks. */
+export function stockOf(root: HTMLElement): string {
+  const div = root.querySelector('div#stock');
+  if (div) return collapse(div.text.replace(/^[\s\S]*?stock\s*#?\s*:?/i, ''));
+  for (const p of root.querySelectorAll('p')) {
+    if (collapse(p.text).toLowerCase() === 'stock' && p.parentNode) {
+      return collapse(p.parentNode.text.replace(/^[\s\S]*?stock/i, ''));
+    }
+  }
+  for (const span of root.querySelectorAll('span')) {
+    const t = collapse(span.text);
+    if (/stock\s*:/i.test(t)) return collapse(t.replace(/^[\s\S]*?stock\s*:/i, ''));
+  }
+  const stockSpan = root.querySelector('span.stock');
+  if (stockSpan?.parentNode) return collapse(stockSpan.parentNode.text.replace(stockSpan.text, ''));
+  return '';
+}
+
+/** The trim from the `inventoryVdpName` script: after `trim =` up to `;`, quotes dropped, `&#x2B` = `+`. */
+export function trimOf(root: HTMLElement): string {
+  for (const s of root.querySelectorAll('script')) {
+    const t = collapse(s.rawText);
+    if (!t.includes('inventoryVdpName')) continue;
+    const m = /\btrim\s*=\s*([^;]*)/.exec(t);
+    if (m) return m[1]!.replace(/["']/g, '').replace(/&#x2B/gi, '+').trim();
+  }
+  return '';
+}
+
+/** The store a VDP names: the `Location:` span (else `span.location-label-custom`), lower-cased. */
+export function storeOf(root: HTMLElement): string {
+  for (const span of root.querySelectorAll('span')) {
+    const t = collapse(span.text);
+    if (/location:/i.test(t)) return t.replace(/^[\s\S]*?location:\s*/i, '').toLowerCase();
+  }
+  return collapse(root.querySelector('span.location-label-custom')?.text ?? '').toLowerCase();
+}
+
+/**
+ * One VDP read into a row for the collector: the JSON fields, `availability` (schema.org's
+ * `https://schema.org/` prefix cut, so `InStock`), `badges` flags, `location` (the store the page
+ * names, lower-cased), and later `payment` (the getPaymentSettingDetails answer).
+ */
+export type TvRow = Record<string, unknown> & { vin: string; location: string };
+
+/** What one VDP is: a vehicle row (its price still to fetch), a sold car, or no vehicle. */
+export type TvDetail =
+  { kind: 'vehicle'; row: TvRow } | { kind: 'sold' } | { kind: 'reject'; reason: string };
+
+/** Pure: one VDP -> what it is. */
+export function extractTeamVelocityVdp(html: string, url: string): TvDetail {
+  if (SOLD_TEXT.test(html)) return { kind: 'sold' };
+  const root = parseHtml(html);
+  const script = root
+    .querySelectorAll('script')
+    .find((s) => s.rawText.includes('vehicleIdentificationNumber'));
+  if (!script) return { kind: 'reject', reason: 'no vehicle JSON (vehicleIdentificationNumber) in the page' };
+  let data: unknown;
+  try {
+    data = JSON.parse(collapse(script.rawText));
+  } catch {
+    return { kind: 'reject', reason: 'the vehicle JSON (vehicleIdentificationNumber) is not valid JSON' };
+  }
+  const node = Array.isArray(data)
+    ? data.find((d) => getPath(d, 'vehicleIdentificationNumber') !== undefined)
+    : data;
+  const vin = text(getPath(node, 'vehicleIdentificationNumber')).trim();
+  if (!vin) return { kind: 'reject', reason: 'the vehicle JSON has no vehicleIdentificationNumber' };
+  const brand = getPath(node, 'brand');
+  return {
+    kind: 'vehicle',
+    row: {
+      vin,
+      stock: stockOf(root),
+      year: text(getPath(node, 'vehicleModelDate')),
+      make: typeof brand === 'object' && brand !== null ? text(getPath(brand, 'name')) : text(brand),
+      model: text(getPath(node, 'model')),
+      trim: trimOf(root),
+      condition: conditionOfVdpUrl(url),
+      availability: text(getPath(node, 'offers.availability')).replace(/^https?:\/\/schema\.org\//i, ''),
+      badges: extractBadges(html),
+      location: storeOf(root),
+      url,
+    },
+  };
+}
+
+/** Pure: a getPaymentSettingDetails answer as an object ({} when it is not JSON or null). */
+export function paymentOf(body: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(body) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The raw vehicle of a row (status and price as the site wrote them; the entry's rules decide). */
+export function teamVelocityVehicle(row: Record<string, unknown>): RawVehicle {
+  const badges = row.badges as { InTransit: boolean; InProduction: boolean; InStock: boolean } | undefined;
+  const status = badges?.InTransit
+    ? 'In-Transit'
+    : badges?.InProduction
+      ? 'In Production'
+      : badges?.InStock
+        ? 'In-Stock'
+        : text(row.availability);
+  return {
+    vin: text(row.vin),
+    stock: text(row.stock),
+    year: text(row.year),
+    make: text(row.make),
+    model: text(row.model),
+    trim: text(row.trim),
+    condition: text(row.condition),
+    status,
+    price: text(getPath(row, 'payment.yourPrice')),
+    msrp: text(getPath(row, 'payment.cashMSRP')),
+    url: text(row.url),
+  };
+}
+
+/** Pure: the account id a page embeds (`accountId = '44482'`, `"accountId":"44482"`). */
+export function extractAccountId(html: string): string | undefined {
+  return /["']?\baccountId["']?\s*[:=]\s*["']?(\d+)/i.exec(html)?.[1];
+}
+
+export const adapter: Adapter<TeamVelocityOptions> = {
   platform: PLATFORM,
   options,
   async scrape(ctx, opts, out) {
-    const listed = new Map<string, { card: TvCard; condition: string }>();
-    let accountId: string | undefined;
-    for (const listingPath of opts.listing_paths) {
-      const condition = conditionOfPath(listingPath);
-      for (let page = 1; ; page++) {
-        const url = `${siteUrlFor(ctx.siteUrl, listingPath)}?page=${page}`;
-        const res = extractTeamVelocityListing(await ctx.http.text(url), ctx.siteUrl);
-        accountId ??= res.accountId;
-        ctx.page(url, res.cards.length);
-        let fresh = 0;
-        let repeats = 0;
-        for (const card of res.cards) {
-          const key = card.vin.trim().toUpperCase();
-          if (listed.has(key)) repeats++;
-          else {
-            listed.set(key, { card, condition });
-            fresh++;
-          }
-        }
-        if (fresh > 0) out.skipped.duplicates += repeats;
-        // Past the last page the site shows no cards, or page 1 again.
-        if (fresh === 0) break;
-        if (page > 2000) throw new ShapeError(PLATFORM, 'paging', 'more than 2000 pages');
-      }
-    }
-    if (listed.size === 0) return;
-    if (!accountId) throw new ShapeError(PLATFORM, 'listing page', 'no `var accountId` in the page');
-    const limit = pLimit(opts.detail_concurrency);
-    const results = await Promise.all(
-      [...listed.values()].map(({ card, condition }) =>
-        limit(async () => {
-          const url = siteUrlFor(
-            ctx.siteUrl,
-            `/api/Inventory/vehicle?vin=${encodeURIComponent(card.vin.trim())}&accountid=${encodeURIComponent(accountId!)}`,
-          );
-          const res = await ctx.http.request(url, { allowStatus: [404, 410] });
-          ctx.page(url, 1);
-          if (res.status !== 200) return undefined;
-          return extractTeamVelocityVehicle(res.body, card, condition);
-        }),
-      ),
+    const index = siteUrlFor(ctx.siteUrl, opts.sitemap_path);
+    const sitemaps = extractSitemapLocs(await ctx.http.text(index)).filter((l) =>
+      l.toLowerCase().includes(opts.inventory_sitemap_match.toLowerCase()),
     );
-    for (const v of results) {
-      if (v) out.add(v);
-      else out.skipped.gone++;
+    ctx.page(index, 0);
+    if (sitemaps.length === 0) {
+      throw new ShapeError(
+        PLATFORM,
+        `sitemap ${index}`,
+        `no <loc> containing "${opts.inventory_sitemap_match}"`,
+      );
+    }
+    const vdps = new Set<string>();
+    for (const sm of sitemaps) {
+      const url = absoluteUrl(sm, ctx.siteUrl);
+      const locs = extractSitemapLocs(await ctx.http.text(url));
+      ctx.page(url, locs.length);
+      for (const loc of locs) vdps.add(absoluteUrl(loc, ctx.siteUrl));
+    }
+    let accountId: string | undefined;
+    let priceCalls = 0;
+    const priceErrors: string[] = [];
+    await forEachLimited([...vdps], opts.detail_concurrency, async (url) => {
+      const res = await ctx.http.request(url, { allowStatus: [404, 410] });
+      ctx.page(url, 1);
+      if (res.status !== 200) return void out.counts.gone++;
+      const d = extractTeamVelocityVdp(res.body, url);
+      if (d.kind === 'sold') return void out.counts.gone++;
+      if (d.kind === 'reject') return out.reject(d.reason, { url });
+      // A sister store's car needs no price call.
+      const store = storeOfRow(ctx.params.store_filter, d.row);
+      if (store.verdict === 'sister') return out.skipSisterStore(d.row.vin, store.store);
+      accountId ??= extractAccountId(res.body) ?? opts.account_id;
+      if (!accountId) {
+        throw new ShapeError(PLATFORM, `page ${url}`, 'no accountId in the page (set scraper.account_id)');
+      }
+      const priceUrl = siteUrlFor(
+        ctx.siteUrl,
+        `/api/Inventory/getPaymentSettingDetails?accountId=${encodeURIComponent(accountId)}&vin=${encodeURIComponent(d.row.vin)}&styleid=`,
+      );
+      // One car's price call failing (an error page, no price object) leaves that car without
+      // a price; only when every call fails is the account id taken for wrong.
+      priceCalls++;
+      const pr = await ctx.http.request(priceUrl, { allowStatus: [404, 410] }).catch((err: unknown) => {
+        if (ctx.signal.aborted) throw err;
+        priceErrors.push(err instanceof Error ? err.message : String(err));
+        return undefined;
+      });
+      out.take({ ...d.row, payment: pr?.status === 200 ? paymentOf(pr.body) : {} }, teamVelocityVehicle);
+    });
+    if (priceCalls > 0 && priceErrors.length === priceCalls) {
+      throw new ShapeError(
+        PLATFORM,
+        'getPaymentSettingDetails',
+        `every price call failed (accountId ${accountId}; check scraper.account_id): ${priceErrors[0]}`,
+      );
     }
   },
 };
