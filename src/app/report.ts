@@ -5,9 +5,10 @@
  * only place that keeps each dealership's result and failure reason; the orders folder's size is
  * measured on disk.
  */
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONDITIONS, type Condition } from '../core/dealership.js';
+import type { BillingLine, ConditionCounts, DealershipHealth, ReportData } from '../core/report.js';
 import { parseSince } from '../core/duration.js';
 import {
   selectBilling,
@@ -24,12 +25,12 @@ import {
   type ReportRange,
 } from '../db/report.js';
 import { selectNow } from '../db/status.js';
-import { UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { loadCheckpoint, scrapesDir } from '../scrape/checkpoint.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
 
-export type ConditionCounts = Record<Condition, number>;
+export type { BillingLine, ConditionCounts, DealershipHealth, ReportData } from '../core/report.js';
 
 export interface ReportOptions {
   from: Date;
@@ -38,74 +39,6 @@ export interface ReportOptions {
   dealers?: readonly string[];
   /** How the period reads in the report (`2026-11`, `since 30d`); default: its dates. */
   label?: string;
-}
-
-export interface BillingLine {
-  dealership: string;
-  template: string;
-  orders: number;
-  byCondition: ConditionCounts;
-  vehicles: number;
-}
-
-export interface DealershipHealth {
-  name: string;
-  enabled: boolean;
-  csvImports: number;
-  scrapeImports: number;
-  lastImportAt: string | null;
-  /** Scrape runs of the period that tried this dealership, and how many of them got its inventory. */
-  scrapeRuns: number;
-  scrapeDone: number;
-  /** scrapeDone / scrapeRuns in percent, null when no run tried it. */
-  scrapeSuccessPct: number | null;
-  lastFailure: { at: string; code: string; message: string } | null;
-  activeAt: string | null;
-  activeRows: number | null;
-  /** Hours since the active snapshot was imported (null: never). */
-  ageHours: number | null;
-  /** Enabled and older than SILVERFOX_STALE_HOURS (or never imported). */
-  stale: boolean;
-}
-
-export interface ReportData {
-  period: { from: string; to: string; label: string };
-  generatedAt: string;
-  database: 'server' | 'embedded';
-  /** The dealerships asked for; null when the report covers all of them. */
-  dealerships: string[] | null;
-  /** Vehicles of complete orders per week (Monday) and condition. */
-  weeks: { week: string; byCondition: ConditionCounts; vehicles: number }[];
-  /** Complete orders per dealership, CAO and LIST apart. */
-  perDealership: {
-    name: string;
-    cao: { orders: number; vehicles: number };
-    list: { orders: number; vehicles: number };
-    vehicles: number;
-  }[];
-  billing: {
-    lines: BillingLine[];
-    totals: { orders: number; byCondition: ConditionCounts; vehicles: number };
-    /** Voided orders of the period: not billed, listed apart. */
-    voided: {
-      id: number;
-      dealership: string;
-      type: 'CAO' | 'LIST';
-      template: string;
-      vehicles: number;
-      createdAt: string;
-      voidedAt: string | null;
-      reason: string | null;
-    }[];
-  };
-  /** Inventory size per dealership per day (the day's last snapshot). */
-  inventory: { name: string; points: { day: string; rows: number }[] }[];
-  health: DealershipHealth[];
-  staleHours: number;
-  /** Checkpoint files that could not be read (counted, not fatal). */
-  unreadableScrapeRuns: number;
-  vinLog: { before: number; weeks: { week: string; added: number; total: number }[]; after: number };
-  storage: { databaseBytes: number; ordersBytes: number; ordersFiles: number };
 }
 
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
@@ -352,4 +285,24 @@ function folderSize(dir: string): { bytes: number; files: number } {
   };
   walk(dir);
   return { bytes, files };
+}
+
+/**
+ * Writes a report file (billing CSV, HTML, PDF) whole or not at all: a temporary file beside it,
+ * then a rename, so a mail job never attaches half a file. An existing file is replaced.
+ */
+export function writeReportFile(file: string, data: string | Uint8Array): string {
+  const target = path.resolve(file);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new OutputError(`cannot write ${target}: ${(err as Error).message}`, {
+      hints: ['Check that its folder exists and is writable.'],
+      cause: err,
+    });
+  }
+  return target;
 }
