@@ -1,8 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/core/report.js';
+import { CHROMIUM, browserSuiteEnabled } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
+import { pdfText } from '../helpers/pdf.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 
 const INVENTORY = [
@@ -111,4 +114,65 @@ describe.each(DATABASE_KINDS)('silverfox report through the binary on %s', (kind
     expect(badFile.code).toBe(1);
     expect(badFile.stderr).toContain('cannot write');
   });
+
+  it.runIf(browserSuiteEnabled())(
+    '--html is one self-contained page that renders in Chromium; --pdf prints it',
+    async () => {
+      const html = path.join(t.dir, 'report.html');
+      const pdf = path.join(t.dir, 'report.pdf');
+      const r = await runCli(['report', '--since', '1d', '--html', html, '--pdf', pdf], {
+        env: { ...t.env, CHROMIUM_PATH: CHROMIUM },
+        timeoutMs: 110_000,
+      });
+      expect(r.stderr).toContain(`wrote ${html}`);
+      expect(r.code).toBe(0);
+      const page = readFileSync(html, 'utf8');
+      expect(page).not.toMatch(/<script|<link|@import|@font-face|url\(|src=/i);
+      expect(page).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+      try {
+        const tab = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const problems: string[] = [];
+        tab.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+        });
+        tab.on('pageerror', (err) => problems.push(err.message));
+        tab.on('request', (req) => {
+          if (!req.url().startsWith('file:')) problems.push(`request ${req.url()}`);
+        });
+        await tab.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+        const sizes = await tab.$$eval('svg.chart', (els) =>
+          els.map((el) => {
+            const b = el.getBoundingClientRect();
+            return { w: b.width, h: b.height, title: el.querySelector('title')?.textContent ?? '' };
+          }),
+        );
+        // weeks, dealerships, inventory (2), scrapes, freshness, VIN log, storage
+        expect(sizes.length).toBeGreaterThanOrEqual(8);
+        for (const s of sizes) {
+          expect(s.w, s.title).toBeGreaterThan(0);
+          expect(s.h, s.title).toBeGreaterThan(0);
+        }
+        // Every chart has axis labels.
+        const axes = await tab.$$eval('svg.chart', (els) =>
+          els.map((el) => el.querySelectorAll('.axis').length),
+        );
+        expect(axes.every((n) => n >= 1)).toBe(true);
+        const shot = path.join(t.dir, 'report.png');
+        await tab.screenshot({ path: shot, fullPage: true });
+        expect(statSync(shot).size).toBeGreaterThan(10_000);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+
+      const text = pdfText(pdf).join('\n');
+      expect(text).toContain('Vehicles ordered per week');
+      expect(text).toContain('Billing');
+      expect(text).toMatch(/Columbia Honda\s+standard\s+1\s+1\s+1\s+0\s+0\s+2/);
+      expect(text).toContain('Voided orders (not billed): 1');
+    },
+  );
 });

@@ -18,6 +18,8 @@ export const report: Action = async (env, _args, opts) => {
   const month = str(opts.month, '--month');
   const since = str(opts.since, '--since');
   const billingCsv = str(opts.billingCsv, '--billing-csv');
+  const html = str(opts.html, '--html');
+  const pdf = str(opts.pdf, '--pdf');
   const dealers = (opts.dealer as string[] | undefined) ?? [];
   const app = await import('../../app/report.js');
   const period = app.resolvePeriod({ month, since }, new Date());
@@ -32,6 +34,22 @@ export const report: Action = async (env, _args, opts) => {
   if (billingCsv) {
     const { formatReportBillingCsv } = await import('../../output/report-billing.js');
     written.push(app.writeReportFile(billingCsv, formatReportBillingCsv(data)));
+  }
+  if (html || pdf) {
+    const { renderReportHtml } = await import('../../output/report-html.js');
+    const page = renderReportHtml(data);
+    if (html) written.push(app.writeReportFile(html, page));
+    if (pdf) {
+      const { printHtmlToPdf } = await import('../../output/report-pdf.js');
+      const spinner = await pres.spinner('printing the report to PDF');
+      let bytes: Uint8Array;
+      try {
+        bytes = await printHtmlToPdf({ chromiumPath: env.config.chromiumPath, html: page });
+      } finally {
+        spinner.stop();
+      }
+      written.push(app.writeReportFile(pdf, bytes));
+    }
   }
   if (pres.json) pres.outJson(data);
   else printReport(pres, data);
