@@ -6,6 +6,7 @@ import type { ReportData } from '../../src/core/report.js';
 import { CHROMIUM, browserSuiteEnabled } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { pdfText } from '../helpers/pdf.js';
+import { Terminal } from '../helpers/tmux.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 
 const INVENTORY = [
@@ -175,4 +176,33 @@ describe.each(DATABASE_KINDS)('silverfox report through the binary on %s', (kind
       expect(text).toContain('Voided orders (not billed): 1');
     },
   );
+});
+
+describe('the wizard "Report" entry (embedded database)', () => {
+  let t: TestEnv;
+  let tty: Terminal | undefined;
+  beforeAll(async () => {
+    t = await createTestEnv('embedded');
+  });
+  afterAll(async () => {
+    tty?.close();
+    await t?.cleanup();
+  });
+
+  it('writes the HTML report into the orders folder and prints its path', async () => {
+    tty = Terminal.start(['wizard'], t.env);
+    await tty.waitFor(/^\? What do you want to do\?/m);
+    for (let i = 0; i < 7; i++) tty.keys('Down');
+    await tty.waitFor(/^> Report: the month as charts/m);
+    tty.keys('Enter');
+    await tty.waitFor(/^\? Report for which period\?/m);
+    tty.keys('Down', 'Down', 'Enter');
+    const screen = await tty.waitFor(/report written: \S+\.html/, 60_000);
+    const file = /report written: (\S+\.html)/.exec(screen)![1]!;
+    expect(path.dirname(file)).toBe(path.join(t.config.ordersDir, 'reports'));
+    expect(readFileSync(file, 'utf8')).toMatch(/<svg[^>]*class="chart"/);
+    await tty.waitFor(/^\? What do you want to do\?/m);
+    tty.keys('C-c');
+    await tty.waitFor(/\[exit 0\]/);
+  });
 });

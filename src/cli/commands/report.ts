@@ -1,10 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { formatBytes } from '../../core/duration.js';
 import type { ReportData } from '../../core/report.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, OutputError, UsageError } from '../../errors.js';
 import { bar, lastValues, sparkline, stackedBar } from '../charts.js';
 import type { Action } from '../define.js';
 import { formatAge, formatTime, type Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
+import { withApp, type CommandEnv } from '../run.js';
 
 const str = (v: unknown, name: string): string | undefined => {
   if (v === undefined) return undefined;
@@ -242,4 +244,30 @@ function printReport(pres: Presentation, d: ReportData): void {
       `: database ${formatBytes(d.storage.databaseBytes)}, orders folder ${formatBytes(d.storage.ordersBytes)}` +
       ` (${d.storage.ordersFiles} files)`,
   );
+}
+
+/**
+ * The wizard's "Report": the HTML report of a period written into `<orders>/reports/` (beside the
+ * order folders the owner already opens), its path printed.
+ */
+export async function reportIntoOrdersFolder(
+  env: CommandEnv,
+  period: { month?: string; since?: string },
+): Promise<number> {
+  const app = await import('../../app/report.js');
+  const { renderReportHtml } = await import('../../output/report-html.js');
+  const p = app.resolvePeriod(period, new Date());
+  const data = await withApp(env, (ctx) => app.report(ctx, { from: p.from, to: p.to, label: p.label }));
+  const dir = path.join(env.config.ordersDir, 'reports');
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new OutputError(`cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const stamp = data.generatedAt.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  const name = `report_${p.label.replace(/[^A-Za-z0-9-]+/g, '_')}_${stamp}.html`;
+  const file = app.writeReportFile(path.join(dir, name), renderReportHtml(data));
+  env.note({ counts: { vehicles: data.billing.totals.vehicles, orders: data.billing.totals.orders } });
+  env.pres.out(`report written: ${file}`);
+  return ExitCode.ok;
 }
