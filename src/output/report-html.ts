@@ -5,6 +5,7 @@
  * Pure: data in, text out.
  */
 import { CONDITIONS } from '../core/dealership.js';
+import { formatBytes } from '../core/duration.js';
 import type { ReportData } from '../core/report.js';
 
 /** Text for HTML element content and attribute values. */
@@ -226,16 +227,6 @@ function table(head: string[], rows: (string | number | null)[][], numeric: bool
   );
 }
 
-const bytes = (n: number) => {
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${u[i]}`;
-};
 const day = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
 
 function section(id: string, title: string, explain: string, chart: string, numbers: string): string {
@@ -456,20 +447,20 @@ export function renderReportHtml(d: ReportData): string {
         {
           label: 'database',
           parts: [{ key: 'new', value: d.storage.databaseBytes / 1048576 }],
-          note: bytes(d.storage.databaseBytes),
+          note: formatBytes(d.storage.databaseBytes),
         },
         {
           label: 'orders folder',
           parts: [{ key: 'list', value: d.storage.ordersBytes / 1048576 }],
-          note: bytes(d.storage.ordersBytes),
+          note: formatBytes(d.storage.ordersBytes),
         },
       ],
     }),
     table(
       ['where', 'size', 'bytes', 'files'],
       [
-        ['database', bytes(d.storage.databaseBytes), d.storage.databaseBytes, null],
-        ['orders folder', bytes(d.storage.ordersBytes), d.storage.ordersBytes, d.storage.ordersFiles],
+        ['database', formatBytes(d.storage.databaseBytes), d.storage.databaseBytes, null],
+        ['orders folder', formatBytes(d.storage.ordersBytes), d.storage.ordersBytes, d.storage.ordersFiles],
       ],
       [false, true, true, true],
     ),
