@@ -26,7 +26,8 @@ export function register(program: Command): void {
         'silverfox report --json > report.json',
       ]) +
         '\nReads only (no run lock). Files given are replaced when they exist.\n' +
-        'Exit codes: 0 ok, 1 error (database, a file that cannot be written), 2 usage (bad --month/--since, unknown dealership).\n',
+        'Exit codes: 0 ok, 1 error (database, unknown dealership, a file that cannot be written, no Chromium for --pdf),\n' +
+        '2 usage (bad --month or --since, or both given).\n',
     )
     .action(lazy(async () => (await import('../commands/report.js')).report));
 }
