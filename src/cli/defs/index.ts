@@ -10,6 +10,7 @@ import { register as ops } from './ops.js';
 import { register as orders } from './orders.js';
 import { register as pdf } from './pdf.js';
 import { register as queue } from './queue.js';
+import { register as report } from './report.js';
 import { register as scrape } from './scrape.js';
 import { register as status } from './status.js';
 import { register as vinlog } from './vinlog.js';
@@ -19,6 +20,7 @@ export const groups: ((program: Command) => void)[] = [
   wizard,
   demo,
   status,
+  report,
   dealers,
   importGroup,
   cao,

@@ -9,10 +9,11 @@ import { caoFlow } from './cao.js';
 import { historyFlow } from './history.js';
 import { importFlow, scrapeFlow, statusFlow } from './inventory.js';
 import { listFlow } from './list.js';
+import { reportFlow } from './report.js';
 import { settingsFlow } from './settings.js';
 import { isCancel, Wizard } from './ui.js';
 
-type MenuItem = 'cao' | 'list' | 'import' | 'scrape' | 'status' | 'settings' | 'history' | 'quit';
+type MenuItem = 'cao' | 'list' | 'import' | 'scrape' | 'status' | 'report' | 'settings' | 'history' | 'quit';
 
 const FLOWS: Record<Exclude<MenuItem, 'quit'>, (w: Wizard) => Promise<void>> = {
   cao: caoFlow,
@@ -20,6 +21,7 @@ const FLOWS: Record<Exclude<MenuItem, 'quit'>, (w: Wizard) => Promise<void>> = {
   import: importFlow,
   scrape: scrapeFlow,
   status: statusFlow,
+  report: reportFlow,
   settings: settingsFlow,
   history: historyFlow,
 };
@@ -55,6 +57,7 @@ export const wizard: Action = async (env, _args, _opts, cmd) => {
         { name: 'Status: how fresh each dealership is', value: 'status' },
         { name: 'Dealership settings (filters, template)', value: 'settings' },
         { name: 'Order history (show, void)', value: 'history' },
+        { name: 'Report: the month as charts (HTML into the orders folder)', value: 'report' },
         { name: 'Quit', value: 'quit' },
       ]);
     } catch (err) {

@@ -1,0 +1,75 @@
+/**
+ * The numbers of `silverfox report` (issue 18), as the use case returns them and the renderers
+ * (terminal, JSON, HTML, billing CSV) read them. Types only.
+ */
+import type { Condition } from './dealership.js';
+
+export type ConditionCounts = Record<Condition, number>;
+
+export interface BillingLine {
+  dealership: string;
+  template: string;
+  orders: number;
+  byCondition: ConditionCounts;
+  vehicles: number;
+}
+
+export interface DealershipHealth {
+  name: string;
+  enabled: boolean;
+  csvImports: number;
+  scrapeImports: number;
+  lastImportAt: string | null;
+  /** Scrape runs of the period that tried this dealership, and how many of them got its inventory. */
+  scrapeRuns: number;
+  scrapeDone: number;
+  /** scrapeDone / scrapeRuns in percent, null when no run tried it. */
+  scrapeSuccessPct: number | null;
+  lastFailure: { at: string; code: string; message: string } | null;
+  activeAt: string | null;
+  activeRows: number | null;
+  /** Hours since the active snapshot was imported (null: never). */
+  ageHours: number | null;
+  /** Enabled and older than SILVERFOX_STALE_HOURS (or never imported). */
+  stale: boolean;
+}
+
+export interface ReportData {
+  period: { from: string; to: string; label: string };
+  generatedAt: string;
+  database: 'server' | 'embedded';
+  /** The dealerships asked for; null when the report covers all of them. */
+  dealerships: string[] | null;
+  /** Vehicles of complete orders per week (Monday) and condition. */
+  weeks: { week: string; byCondition: ConditionCounts; vehicles: number }[];
+  /** Complete orders per dealership, CAO and LIST apart. */
+  perDealership: {
+    name: string;
+    cao: { orders: number; vehicles: number };
+    list: { orders: number; vehicles: number };
+    vehicles: number;
+  }[];
+  billing: {
+    lines: BillingLine[];
+    totals: { orders: number; byCondition: ConditionCounts; vehicles: number };
+    /** Voided orders of the period: not billed, listed apart. */
+    voided: {
+      id: number;
+      dealership: string;
+      type: 'CAO' | 'LIST';
+      template: string;
+      vehicles: number;
+      createdAt: string;
+      voidedAt: string | null;
+      reason: string | null;
+    }[];
+  };
+  /** Inventory size per dealership per day (the day's last snapshot). */
+  inventory: { name: string; points: { day: string; rows: number }[] }[];
+  health: DealershipHealth[];
+  staleHours: number;
+  /** Checkpoint files that could not be read (counted, not fatal). */
+  unreadableScrapeRuns: number;
+  vinLog: { before: number; weeks: { week: string; added: number; total: number }[]; after: number };
+  storage: { databaseBytes: number; ordersBytes: number; ordersFiles: number };
+}
