@@ -2,7 +2,7 @@
  * SQL of the import aggregate: imports, their snapshots (one per dealership present) and raw rows.
  * A snapshot is `loading` while its import fills it and becomes `active` just before the import
  * commits, archiving the dealership's previous one (rule 1; sql/003_import_snapshots.sql), or
- * `held` when the drop guard stops it (sql/006_snapshot_holds.sql; core/drop-guard).
+ * `held` when the drop guard stops it (sql/005_snapshot_holds.sql; core/drop-guard).
  */
 import { RAW_FIELDS } from '../core/columns.js';
 import type { Queryable } from './database.js';
