@@ -70,7 +70,10 @@ describe.each(DATABASE_KINDS)('orders repair (%s)', (kind) => {
     expect(after.verification.ok).toBe(true);
     expect(after.folderMissing).toBe(false);
     expect(after.history).toEqual([
-      expect.objectContaining({ action: 'folder_repaired', detail: expect.objectContaining({ vehicles: 9 }) }),
+      expect.objectContaining({
+        action: 'folder_repaired',
+        detail: expect.objectContaining({ vehicles: 9 }),
+      }),
     ]);
     // The regenerated files are the files the order had (same CSV rows, same QR codes)...
     const rebuilt = JSON.parse(readFileSync(path.join(folder, 'order_summary.json'), 'utf8'));
