@@ -32,6 +32,7 @@ import {
 } from '../errors.js';
 import {
   discardOrder,
+  ORDER_SUMMARY_FIELDS,
   publishOrder,
   stageOrder,
   verifyOrderFolder,
@@ -176,24 +177,6 @@ export interface RepairResult {
   vehicles: number;
 }
 
-/** The fields stageOrder writes itself; any other field of a summary is carried over as extra. */
-const SUMMARY_FIELDS = new Set([
-  'format',
-  'id',
-  'type',
-  'dealership',
-  'created_at',
-  'folder',
-  'template',
-  'split_new_used',
-  'counts',
-  'csv_files',
-  'vehicles',
-  'skipped',
-  'duplicates',
-  'files',
-]);
-
 /**
  * Rebuilds the missing folder of a complete order from the database (issue 15: a folder lost to
  * a commit whose reply never came, or deleted by hand): its vehicles, template, skipped and
@@ -222,7 +205,7 @@ export async function repairOrder(ctx: AppContext, idText: string | number): Pro
   const recorded = (order.summary ?? {}) as Partial<OrderSummary>;
   const vehicles = await selectOrderVehicles(ctx.db, id);
   const at = ctx.now();
-  const extra = Object.fromEntries(Object.entries(recorded).filter(([k]) => !SUMMARY_FIELDS.has(k)));
+  const extra = Object.fromEntries(Object.entries(recorded).filter(([k]) => !ORDER_SUMMARY_FIELDS.has(k)));
   const staged = await stageOrder({
     ordersDir: path.dirname(order.folder),
     folderName: path.basename(order.folder),

@@ -138,6 +138,31 @@ export interface OrderSummary {
   [extra: string]: unknown;
 }
 
+/**
+ * The fields buildSummary writes itself: any other field of a recorded summary (such as
+ * `repaired_at`) is an extra that a rebuilt folder carries over. Typed against OrderSummary so a
+ * field added there and forgotten here fails to compile.
+ */
+type OwnField = keyof { [K in keyof OrderSummary as string extends K ? never : K]: true };
+const OWN_FIELDS: Record<OwnField, true> = {
+  format: true,
+  id: true,
+  type: true,
+  dealership: true,
+  created_at: true,
+  folder: true,
+  template: true,
+  split_new_used: true,
+  counts: true,
+  csv_files: true,
+  qr_paths: true,
+  vehicles: true,
+  skipped: true,
+  duplicates: true,
+  files: true,
+};
+export const ORDER_SUMMARY_FIELDS: ReadonlySet<string> = new Set(Object.keys(OWN_FIELDS));
+
 export interface StagedOrder {
   folderName: string;
   stagingDir: string;

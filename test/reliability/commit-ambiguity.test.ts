@@ -82,7 +82,10 @@ describe('commit reply lost: the built binary through a fault proxy (server)', (
   });
   afterEach(() => proxy.heal());
 
-  /** Forgets orders and imports a fresh inventory of `k` vehicles. */
+  /**
+   * Forgets orders and imports a fresh inventory of `k` vehicles. The imports here shrink the
+   * inventory on purpose, so they pass --force: the drop guard (exit 3, held) is not under test.
+   */
   const freshInventory = async (k: number) => {
     await withDb(t.env, async (db) => {
       await db.query('DELETE FROM vin_log');
@@ -94,7 +97,7 @@ describe('commit reply lost: the built binary through a fault proxy (server)', (
       path.join(t.dir, `inv-${++n}.csv`),
       vins(k, n * 10_000).map((vin) => ({ dealer: HONDA, vin })),
     );
-    const r = await runCli(['import', feed, '--json'], { env: t.env, timeoutMs: 120_000 });
+    const r = await runCli(['import', feed, '--json', '--force'], { env: t.env, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
   };
 
@@ -182,7 +185,7 @@ describe('commit reply lost: the built binary through a fault proxy (server)', (
     const logDir = t.env.SILVERFOX_LOG_DIR!;
     proxy.arm({ mode: 'after-commit', statement: IMPORT_TX });
     const first = feedWithReject(path.join(t.dir, 'imp-a.csv'), 30, 500_000);
-    const a = await runCli(['import', first, '--json'], { env, timeoutMs: 120_000 });
+    const a = await runCli(['import', first, '--json', '--force'], { env, timeoutMs: 120_000 });
     expect(a.code, a.stderr).toBe(0);
     const ra = JSON.parse(a.stdout);
     expect(ra.rowsRejected).toBe(1);
@@ -191,7 +194,7 @@ describe('commit reply lost: the built binary through a fault proxy (server)', (
 
     proxy.arm({ mode: 'after-commit', statement: IMPORT_TX, refuseAfter: true });
     const second = feedWithReject(path.join(t.dir, 'imp-b.csv'), 30, 600_000);
-    const b = await runCli(['import', second, '--json'], { env, timeoutMs: 120_000 });
+    const b = await runCli(['import', second, '--json', '--force'], { env, timeoutMs: 120_000 });
     expect(b.code, b.stderr).toBe(1);
     expectCleanError(b.stderr, 'import with the commit reply lost');
     expect(b.stderr).toMatch(/whether the import was committed is unknown/);
@@ -210,7 +213,7 @@ describe('commit reply lost: the built binary through a fault proxy (server)', (
     expect(doc.find((c) => c.name === 'import_reports')?.detail).toContain(`import #${id}`);
     // The next import finishes it: the report folder moves into place, rejects_file exists again.
     const third = feedWithReject(path.join(t.dir, 'imp-c.csv'), 10, 700_000);
-    const c = await runCli(['import', third, '--json'], { env, timeoutMs: 120_000 });
+    const c = await runCli(['import', third, '--json', '--force'], { env, timeoutMs: 120_000 });
     expect(c.code, c.stderr).toBe(0);
     expect(tmpReports(logDir)).toEqual([]);
     await withDb(t.env, async (db) => {
