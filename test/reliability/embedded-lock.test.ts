@@ -120,11 +120,11 @@ describe('the embedded database opened by two processes', () => {
       })();
       const writers = [
         ...['Columbia Honda', 'HW Kia', 'Spirit Lexus', 'Columbia Honda', 'HW Kia'].map((d) =>
-          runCli(['cao', d, '--yes', '--json', '--wait-lock', '120'], { env: t.env, timeoutMs: 300_000 }),
+          runCli(['cao', d, '--yes', '--json', '--wait-lock', '300'], { env: t.env, timeoutMs: 400_000 }),
         ),
-        runCli(['import', feed, '--force', '--json', '--wait-lock', '120'], {
+        runCli(['import', feed, '--force', '--json', '--wait-lock', '300'], {
           env: t.env,
-          timeoutMs: 300_000,
+          timeoutMs: 400_000,
         }),
       ];
       const runs = await Promise.all(writers);
@@ -139,5 +139,5 @@ describe('the embedded database opened by two processes', () => {
       }
       await withDb(t.env, async (db) => expectNone(await importProblems(db), `round ${round}`));
     }
-  });
+  }, 900_000);
 });

@@ -31,7 +31,7 @@ describe('QR PNG', () => {
       expectRoundTrip(qrContent({ vin: row.VIN || 'NOVIN', url: row.url ?? null }));
       if (row.VIN) expectRoundTrip(qrContent({ vin: row.VIN, url: null }));
     }
-  });
+  }, 60_000); // 240 decodes: seconds on an idle machine, far more under a loaded CI
 
   it.each([17, 120, 300, 500, 560, 700, 900, 1100, 1200, 1500, 1800, 2000, 2300, 2330])(
     'decodes a %i-character URL (up to QR version 40)',
