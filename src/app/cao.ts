@@ -344,7 +344,8 @@ function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number)
   return {
     dealership: { id: d.id, name: d.name, slug: d.slug },
     status: 'failed',
-    template: opts.template ?? d.effectiveSettings.template,
+    // An invalid stored setting is what failed: name no template rather than throw again.
+    template: opts.template ?? (d.settingsProblems.length > 0 ? '-' : d.effectiveSettings.template),
     orderId: null,
     folder: null,
     vehicles: [],
