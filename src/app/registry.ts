@@ -263,7 +263,7 @@ export async function insertEntry(
     dealershipId: id,
     dealership: entry.name,
     field: 'dealership',
-    oldValue: null,
+    oldValue: undefined,
     newValue: entry,
     source,
     ...actor,
@@ -285,7 +285,7 @@ export async function retireEntry(
     dealership: d.name,
     field: 'dealership',
     oldValue: entryFromRecord(d),
-    newValue: null,
+    newValue: undefined,
     source,
     ...actor,
   });

@@ -253,8 +253,13 @@ interface ChangeRow {
   os_user: string;
   host: string;
   changed_at: Date | string;
+  old_absent: boolean;
+  new_absent: boolean;
   [k: string]: unknown;
 }
+
+/** SQL NULL is "absent" (a setting not set), jsonb null is the value none. */
+const CHANGE_COLUMNS = `*, (old_value IS NULL) AS old_absent, (new_value IS NULL) AS new_absent`;
 
 const toChange = (r: ChangeRow): DealershipChange => ({
   id: Number(r.id),
@@ -262,8 +267,8 @@ const toChange = (r: ChangeRow): DealershipChange => ({
   dealership: r.dealership,
   field: r.field,
   // jsonb comes back parsed from both drivers (a string value is a JS string: no second parse).
-  oldValue: r.old_value,
-  newValue: r.new_value,
+  oldValue: r.old_absent ? undefined : r.old_value,
+  newValue: r.new_absent ? undefined : r.new_value,
   source: r.source,
   command: r.command,
   osUser: r.os_user,
@@ -277,7 +282,7 @@ export async function listDealershipChanges(
   opts: { dealershipId?: number; limit?: number } = {},
 ): Promise<DealershipChange[]> {
   const { rows } = await db.query<ChangeRow>(
-    `SELECT * FROM (
+    `SELECT ${CHANGE_COLUMNS} FROM (
        SELECT * FROM dealership_changes
        WHERE ($1::int IS NULL OR dealership_id = $1)
        ORDER BY id DESC LIMIT $2) c
@@ -290,7 +295,7 @@ export async function listDealershipChanges(
 /** The latest change of every field of every dealership (what `dealers import` checks before overwriting). */
 export async function latestDealershipChanges(db: Queryable): Promise<DealershipChange[]> {
   const { rows } = await db.query<ChangeRow>(
-    `SELECT DISTINCT ON (dealership_id, field) * FROM dealership_changes
+    `SELECT DISTINCT ON (dealership_id, field) ${CHANGE_COLUMNS} FROM dealership_changes
      WHERE dealership_id IS NOT NULL ORDER BY dealership_id, field, id DESC`,
   );
   return rows.map(toChange);

@@ -128,14 +128,14 @@ describe.each(DATABASE_KINDS)('the dealership registry in the database on %s', (
     expect(h.dealership).toBe('Spirit Lexus');
     const template = h.changes.filter((c) => c.field === 'settings.template');
     expect(template.map((c) => [c.oldValue, c.newValue, c.source, c.command])).toEqual([
-      [null, 'flyout', 'set', 'silverfox dealers set "Spirit Lexus" --setting template=flyout'],
+      [undefined, 'flyout', 'set', 'silverfox dealers set "Spirit Lexus" --setting template=flyout'],
       ['flyout', 'shortcut', 'set', 'second'],
     ]);
     expect(template[0]!.osUser).toBe(os.userInfo().username);
     expect(template[0]!.host).toBe(os.hostname());
     expect(h.changes.find((c) => c.field === 'aliases')!.newValue).toContain('Spirit Lexus STL');
     // The first-run seed is recorded too.
-    expect(h.changes[0]).toMatchObject({ field: 'dealership', source: 'seed', oldValue: null });
+    expect(h.changes[0]).toMatchObject({ field: 'dealership', source: 'seed', oldValue: undefined });
   });
 
   it('import shows added, changed field by field and removed, flags an operator change it would overwrite, then applies', async () => {

@@ -283,8 +283,9 @@ export const history: Action = async (env, [name], opts) => {
         id: c.id,
         dealership: c.dealership,
         field: c.field,
-        old_value: c.oldValue,
-        new_value: c.newValue,
+        /** null: absent (a setting not set, back to its default). */
+        old_value: c.oldValue ?? null,
+        new_value: c.newValue ?? null,
         source: c.source,
         command: c.command,
         os_user: c.osUser,
@@ -301,7 +302,7 @@ export const history: Action = async (env, [name], opts) => {
   for (const c of h.changes) {
     const what =
       c.field === 'dealership'
-        ? c.oldValue === null
+        ? c.oldValue === undefined || c.oldValue === null
           ? 'added to the registry'
           : 'removed from the registry'
         : `${c.field}: ${valueText(c.oldValue)} -> ${valueText(c.newValue)}`;
