@@ -85,6 +85,33 @@ export interface ShownSetting {
   problem?: string;
 }
 
+/** One setting an order ran with, and where its value came from. */
+export interface OrderSetting {
+  value: unknown;
+  /** `set` for this dealership, silverfox's `default`, or an option of this run. */
+  source: 'set' | 'default' | 'run option';
+}
+
+/**
+ * The settings an order ran with, recorded in its summary (`orders show` names them): so "why did
+ * this order use the flyout template" has an answer after the setting changed again.
+ */
+export function orderSettings(
+  d: Dealership,
+  used: DealershipSettings,
+  runOptions: readonly (keyof DealershipSettings)[],
+): Record<string, OrderSetting> {
+  return Object.fromEntries(
+    SETTING_KEYS.map((k) => [
+      k,
+      {
+        value: used[k],
+        source: runOptions.includes(k) ? 'run option' : k in d.settings ? 'set' : 'default',
+      },
+    ]),
+  );
+}
+
 /** Every setting of a dealership, marked set, default or invalid (never throws). */
 export function shownSettings(d: DealershipRecord): ShownSetting[] {
   const stored = d.settings as Record<string, unknown>;

@@ -21,6 +21,8 @@ import {
   shownSettings,
 } from '../../src/app/dealers.js';
 import { runCao } from '../../src/app/cao.js';
+import { showOrder } from '../../src/app/orders.js';
+import { makeVin, seedInventory } from '../helpers/inventory.js';
 import { SETTING_DEFAULTS } from '../../src/core/dealership.js';
 import { InputError } from '../../src/errors.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
@@ -178,6 +180,25 @@ describe.each(DATABASE_KINDS)('the dealership registry in the database on %s', (
     const h = (await dealerHistory(ctx, 'HW Kia')).changes.at(-1)!;
     expect(h).toMatchObject({ field: 'settings.min_year', source: 'import', command: 'test import' });
     expect((await planDealersImport(ctx, [dir])).changed).toEqual([]);
+  });
+
+  it('an order records the settings it ran with: set, default or run option', async () => {
+    const d = await setDealer(ctx, 'glendale cdjr', { settings: { template: 'flyout', min_price: '100' } });
+    await seedInventory(ctx.db, d.id, [{ vin: makeVin(1), condition: 'new', price: 20000 }]);
+    const r = await runCao(ctx, { dealers: ['glendale cdjr'], vehicleTypes: ['new'] });
+    expect(r.results[0]!.status).toBe('ordered');
+    const shown = await showOrder(ctx, r.results[0]!.orderId!);
+    const ran = (shown.order.summary as { settings: Record<string, unknown> }).settings;
+    expect(ran.template).toEqual({ value: 'flyout', source: 'set' });
+    expect(ran.min_price).toEqual({ value: 100, source: 'set' });
+    expect(ran.vehicle_types).toEqual({ value: ['new'], source: 'run option' });
+    expect(ran.recent_days).toEqual({ value: 1, source: 'default' });
+    // A later change does not rewrite what the order ran with.
+    await setDealer(ctx, 'glendale cdjr', { unset: ['template'] });
+    const again = (await showOrder(ctx, r.results[0]!.orderId!)).order.summary as {
+      settings: Record<string, unknown>;
+    };
+    expect(again.settings.template).toEqual({ value: 'flyout', source: 'set' });
   });
 
   it('an import whose diff went stale (another operator changed a field since) writes nothing', async () => {
