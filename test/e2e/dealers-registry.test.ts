@@ -274,4 +274,23 @@ describe('dealers set --unset, history, import and export from the binary', () =
     const h = await runCli(['dealers', 'history', 'pundmann ford', '--json'], { env });
     expect((JSON.parse(h.stdout) as { source: string }[]).at(-1)!.source).toBe('import');
   });
+
+  it('orders show names the settings the order ran with', async () => {
+    const env = t.env;
+    const demo = await runCli(['demo', '--json'], { env });
+    expect(demo.code, demo.stderr).toBe(0);
+    const [order] = JSON.parse((await runCli(['orders', 'list', '--json'], { env })).stdout) as {
+      id: number;
+      dealershipName: string;
+    }[];
+    // Changed after the order: the order still names what it ran with.
+    const set = await runCli(['dealers', 'set', order!.dealershipName, '--setting', 'template=flyout'], {
+      env,
+    });
+    expect(set.code, set.stderr).toBe(0);
+    const show = await runCli(['orders', 'show', String(order!.id)], { env });
+    expect(show.stdout).toMatch(
+      /^ {2}settings: {2}vehicle_types=new,used \(default\); template=standard \(default\); every other setting its default$/m,
+    );
+  });
 });

@@ -201,6 +201,16 @@ describe.each(DATABASE_KINDS)('the dealership registry in the database on %s', (
     expect(again.settings.template).toEqual({ value: 'flyout', source: 'set' });
   });
 
+  it('import refuses an invalid value naming file, key, value and what is allowed, and changes nothing', async () => {
+    const file = path.join(tmp, 'bad.json');
+    writeFileSync(file, JSON.stringify({ name: 'Columbia Honda', settings: { vehicle_types: ['boats'] } }));
+    const err = (await planDealersImport(ctx, [file]).catch((e: unknown) => e)) as InputError;
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.hints).toEqual([
+      'bad.json: settings.vehicle_types: ["boats"] is not allowed (one or more of new, used, po, cpo, unknown, comma-separated): Invalid option: expected one of "new"|"used"|"po"|"cpo"|"unknown"',
+    ]);
+  });
+
   it('an import whose diff went stale (another operator changed a field since) writes nothing', async () => {
     const file = path.join(tmp, 'one.json');
     const e = JSON.parse(readFileSync(path.join(tmp, 'reviewed', 'columbia_honda.json'), 'utf8'));

@@ -38,7 +38,14 @@ export const list: Action = async (env) => {
   const all = await withApp(env, listDealers);
   const { pres } = env;
   if (pres.json) {
-    pres.outJson(all.map((d) => ({ ...d, settings: d.settings })));
+    pres.outJson(
+      all.map((d) => ({
+        ...d,
+        // What it orders with (the stored values over the defaults); the stored ones alone beside it.
+        settings: d.settingsProblems.length > 0 ? null : d.effectiveSettings,
+        stored_settings: d.settings,
+      })),
+    );
     return;
   }
   pres.out(

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { OrderHistoryEntry } from '../../app/orders.js';
+import { SETTING_KEYS } from '../../core/dealership.js';
 import { describeQrPaths, RELATIVE_QR_PATHS, type QrPathsRecord } from '../../core/qr-path.js';
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
@@ -96,9 +97,11 @@ export const show: Action = async (env, [id]) => {
           : typeof v === 'object'
             ? JSON.stringify(v)
             : String(v);
-    const shown = Object.entries(ran).filter(
-      ([k, s]) => s.source !== 'default' || k === 'template' || k === 'vehicle_types',
-    );
+    // In the order `dealers show` lists them (jsonb keeps its own key order).
+    const order = (k: string) => (SETTING_KEYS as string[]).indexOf(k);
+    const shown = Object.entries(ran)
+      .sort(([a], [b]) => order(a) - order(b))
+      .filter(([k, s]) => s.source !== 'default' || k === 'template' || k === 'vehicle_types');
     pres.out(
       `  settings:  ${shown.map(([k, s]) => `${k}=${text(s.value)} (${s.source})`).join('; ')}; every other setting its default`,
     );
