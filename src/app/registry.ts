@@ -43,6 +43,7 @@ import {
   type DealershipRecord,
 } from '../db/dealerships.js';
 import { InputError } from '../errors.js';
+import { maskSecrets } from './logs.js';
 
 export interface RegistryFile {
   file: string;
@@ -143,7 +144,8 @@ export function currentActor(command: string): ChangeActor {
   } catch {
     // no passwd entry for this uid (a container): keep the environment's name
   }
-  return { command, osUser, host: os.hostname() };
+  // `--db postgres://user:password@...` may be on the command line: never store the password.
+  return { command: maskSecrets(command), osUser, host: os.hostname() };
 }
 
 /** One field of one dealership, before and after (undefined: absent). */

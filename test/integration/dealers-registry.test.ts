@@ -134,6 +134,21 @@ describe.each(DATABASE_KINDS)('the dealership registry in the database on %s', (
       ['flyout', 'shortcut', 'set', 'second'],
     ]);
     expect(template[0]!.osUser).toBe(os.userInfo().username);
+    // A server URL on the command line (`--db`) is recorded with its password masked.
+    await setDealer(
+      ctx,
+      'spirit lexus',
+      { settings: { min_year: '2001' } },
+      {
+        command:
+          'silverfox --db postgres://sf:hunter2@db.local/silverfox dealers set "Spirit Lexus" --setting min_year=2001',
+      },
+    );
+    const masked = (await dealerHistory(ctx, 'Spirit Lexus')).changes.at(-1)!;
+    expect(masked.command).toBe(
+      'silverfox --db postgres://sf:****@db.local/silverfox dealers set "Spirit Lexus" --setting min_year=2001',
+    );
+    await setDealer(ctx, 'spirit lexus', { unset: ['min_year'] });
     expect(template[0]!.host).toBe(os.hostname());
     expect(h.changes.find((c) => c.field === 'aliases')!.newValue).toContain('Spirit Lexus STL');
     // The first-run seed is recorded too.
