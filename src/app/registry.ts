@@ -26,7 +26,6 @@ import {
 import type { Database, Queryable } from '../db/database.js';
 import {
   addAlias,
-  findDealershipById,
   getMeta,
   insertDealershipChange,
   insertRegistryDealership,
@@ -437,7 +436,7 @@ export async function applyImport(db: Database, plan: ImportPlan, actor: ChangeA
 }
 
 /** The value of one field as diffEntries names it (`settings.min_price`), undefined when absent. */
-export function entryField(e: RegistryEntry, field: string): unknown {
+function entryField(e: RegistryEntry, field: string): unknown {
   const dot = field.indexOf('.');
   if (dot > 0) {
     return (e[field.slice(0, dot) as 'settings' | 'scraper'] as Record<string, unknown>)[
@@ -446,23 +445,6 @@ export function entryField(e: RegistryEntry, field: string): unknown {
   }
   if (field === 'aliases') return [...e.aliases].sort();
   return columnValue(e, field as (typeof COLUMN_FIELDS)[number]);
-}
-
-/** An entry with field changes applied (the inverse of diffEntries). */
-export function applyFieldChanges(e: RegistryEntry, changes: readonly FieldChange[]): RegistryEntry {
-  const next = structuredClone(e) as RegistryEntry & Record<string, unknown>;
-  for (const c of changes) {
-    const dot = c.field.indexOf('.');
-    if (dot > 0) {
-      const col = c.field.slice(0, dot) as 'settings' | 'scraper';
-      const key = c.field.slice(dot + 1);
-      const obj = { ...(next[col] as Record<string, unknown>) };
-      if (c.new === undefined) delete obj[key];
-      else obj[key] = c.new;
-      (next as Record<string, unknown>)[col] = obj;
-    } else next[c.field] = c.new;
-  }
-  return next;
 }
 
 /** Writes every registry dealership as `<slug>.json` into `dir` (the format `dealers import` reads). */
@@ -490,9 +472,4 @@ export async function exportRegistry(db: Queryable, dir: string): Promise<{ dir:
     files.push(file);
   }
   return { dir, files };
-}
-
-/** One dealership by id (after a change). */
-export async function reloadDealership(db: Queryable, id: number): Promise<DealershipRecord | undefined> {
-  return findDealershipById(db, id);
 }
