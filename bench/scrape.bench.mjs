@@ -92,9 +92,9 @@ export async function run() {
       SILVERFOX_SCRAPE_HOST_RPS: '0',
       DATABASE_URL: '',
     };
-    // Create and migrate the embedded database before timing (initdb is a one-off ~5 s).
-    const warm = spawnSync(process.execPath, [bin, 'dealers', 'sync'], { env, cwd: dir, encoding: 'utf8' });
-    if (warm.status !== 0) throw new Error(`dealers sync failed: ${warm.stderr}`);
+    // Create, migrate and seed the embedded database from the registry before timing (initdb is a one-off ~5 s).
+    const warm = spawnSync(process.execPath, [bin, 'dealers', 'list'], { env, cwd: dir, encoding: 'utf8' });
+    if (warm.status !== 0) throw new Error(`dealers list failed: ${warm.stderr}`);
 
     const full = await measure([bin, 'scrape', '--all', '--json', '--yes'], env, dir);
     if (full.code !== 0) throw new Error(`scrape exited ${full.code}: ${full.stderr.slice(-2000)}`);

@@ -57,7 +57,8 @@ export const settings = {
   },
   registryDir: {
     env: 'SILVERFOX_REGISTRY_DIR',
-    description: 'Folder of the dealership registry (one JSON file per dealership).',
+    description:
+      'The shipped starting registry (one JSON file per dealership): loaded when a database is created, then read only by `dealers import` and `doctor`.',
     schema: z.string().optional(),
   },
   chromiumPath: {

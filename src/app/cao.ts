@@ -20,7 +20,7 @@ import { selectActiveSnapshotId, selectActiveVehicles } from '../db/active-vehic
 import { selectVinLogFacts } from '../db/vinlog.js';
 import { SilverfoxError, UsageError } from '../errors.js';
 import type { AppContext } from './context.js';
-import { listDealers, resolveDealerships, type Dealership } from './dealers.js';
+import { listDealers, orderSettings, resolveDealerships, type Dealership } from './dealers.js';
 import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
 
 export interface CaoOptions {
@@ -311,6 +311,10 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
         skipped: selection.skipped.map((s) => ({ vin: s.vehicle.vin, reason: s.reason })),
         duplicates: selection.duplicates,
         extra: {
+          settings: orderSettings(d, settings, [
+            ...(opts.template ? (['template'] as const) : []),
+            ...(opts.vehicleTypes ? (['vehicle_types'] as const) : []),
+          ]),
           filtered_out: selection.filteredOut.length,
           filtered_out_by: counts(vehicles.length, selection).byFilter,
           ...(unconfirmed ? { not_in_confirmed_preview: unconfirmed } : {}),
@@ -344,7 +348,8 @@ function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number)
   return {
     dealership: { id: d.id, name: d.name, slug: d.slug },
     status: 'failed',
-    template: opts.template ?? d.effectiveSettings.template,
+    // An invalid stored setting is what failed: name no template rather than throw again.
+    template: opts.template ?? (d.settingsProblems.length > 0 ? '-' : d.effectiveSettings.template),
     orderId: null,
     folder: null,
     vehicles: [],

@@ -1,11 +1,11 @@
 /**
- * The context every use case takes: the resolved config and an open, migrated database whose
- * dealerships are in step with the registry.
+ * The context every use case takes: the resolved config and an open, migrated database that
+ * holds the dealership registry (seeded from the shipped files when the database was created).
  */
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/open.js';
-import { syncRegistry } from './registry.js';
+import { seedRegistry } from './registry.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -14,14 +14,14 @@ export interface AppContext {
   now(): Date;
 }
 
-/** Opens the database, applies pending migrations and syncs a changed registry. */
+/** Opens the database, applies pending migrations and, on a new database, loads the shipped registry. */
 export async function openContext(
   config: Readonly<Config>,
   opts: { now?: () => Date } = {},
 ): Promise<AppContext> {
   const db = await openDatabase(config);
   try {
-    await syncRegistry(db, config.registryDir);
+    await seedRegistry(db, config.registryDir);
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

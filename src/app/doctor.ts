@@ -1,7 +1,6 @@
 /**
  * `silverfox doctor`: checks that an unattended install can do its job, and says what to fix.
- * It opens the database without migrating it and without syncing the registry, so it sees pending
- * migrations and registry drift as they are.
+ * It opens the database without migrating or seeding it, so it sees pending migrations as they are.
  */
 import {
   accessSync,
@@ -17,10 +16,10 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { nameKey, slugify } from '../core/dealership.js';
+import { settingProblemText, storedSettingsProblems } from '../core/dealership.js';
 import { formatBytes } from '../core/duration.js';
 import type { Database } from '../db/database.js';
-import { listDealerships } from '../db/dealerships.js';
+import { listDealerships, type DealershipRecord } from '../db/dealerships.js';
 import { selectHeldSnapshots } from '../db/imports.js';
 import { schemaStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
@@ -29,7 +28,7 @@ import { selectDealershipStatus, selectNow } from '../db/status.js';
 import { SilverfoxError } from '../errors.js';
 import { OWNER_SUFFIX, ownerState, STAGING_DIR, type Owner } from '../output/order-folder.js';
 import { inspectImportReports } from './import-reports.js';
-import { readRegistry, type RegistryFile } from './registry.js';
+import { entryFromRecord, planImport, type ImportPlan } from './registry.js';
 import { entryProblems } from './scrape-entry.js';
 import { inspectRunLock, type RunLockHolder } from './run-lock.js';
 
@@ -37,7 +36,7 @@ export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
   /**
-   * Stable name: database, schema, registry, stale, held, orders_on_disk, import_reports,
+   * Stable name: database, schema, registry, settings, stale, held, orders_on_disk, import_reports,
    * scrapers, orders_folder, free_space, log_folder, chromium, staging.
    */
   name: string;
@@ -63,39 +62,18 @@ const check = (name: string, status: CheckStatus, detail: string, fix: string[] 
   fix,
 });
 
-/** JSON with sorted keys, so jsonb (which reorders keys) compares equal to the registry file. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
-}
-
 /**
  * Every enabled registry dealership whose entry cannot be scraped as it stands (no platform or site
  * URL, options its adapter's schema refuses, a group site without a store filter), judged without
  * any request by the same check the scrape runs first.
  */
-async function scrapersCheck(config: Readonly<Config>): Promise<DoctorCheck> {
-  let files: RegistryFile[];
-  try {
-    files = readRegistry(config.registryDir);
-  } catch {
-    return check('scrapers', 'skip', 'the registry cannot be read (see the registry check)');
-  }
-  const enabled = files.filter((f) => f.entry.enabled);
+async function scrapersCheck(rows: readonly DealershipRecord[]): Promise<DoctorCheck> {
+  const enabled = rows.filter((r) => r.inRegistry && r.enabled);
   const bad: string[] = [];
-  for (const f of enabled) {
-    const problems = await entryProblems(f.entry);
+  for (const r of enabled) {
+    const problems = await entryProblems(entryFromRecord(r));
     if (problems.length > 0)
-      bad.push(
-        `${f.entry.name}: ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
-      );
+      bad.push(`${r.name}: ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`);
   }
   if (bad.length === 0)
     return check('scrapers', 'ok', `${enabled.length} enabled dealerships can be scraped as registered`);
@@ -104,44 +82,60 @@ async function scrapersCheck(config: Readonly<Config>): Promise<DoctorCheck> {
     'fail',
     `${bad.length} enabled dealership(s) cannot be scraped as registered: ${bad.join('; ')}`,
     [
-      'Fill in the entry (scrapers/<slug>.json; `silverfox dealers show NAME` lists its parameters and problems),',
+      'Fill in the entry (`silverfox dealers show NAME` lists its parameters and problems; `silverfox dealers set NAME --url ... --platform ...`),',
       'or disable it (`silverfox dealers set NAME --disable`) and import its inventory from a CSV.',
     ],
   );
 }
 
-/** Differences between the registry files and the dealerships rows, one line each. */
-export async function registryDrift(db: Database, files: RegistryFile[]): Promise<string[]> {
-  const rows = await listDealerships(db);
-  const bySlug = new Map(rows.map((r) => [r.slug, r]));
-  const drift: string[] = [];
-  const slugs = new Set<string>();
-  for (const { file, entry } of files) {
-    const slug = slugify(entry.name);
-    slugs.add(slug);
-    const row = bySlug.get(slug);
-    if (!row) {
-      drift.push(`${entry.name}: in the registry (${path.basename(file)}) but not in the database`);
-      continue;
-    }
-    const differs: string[] = [];
-    if (row.name !== entry.name) differs.push('name');
-    if ((row.platform ?? null) !== (entry.platform ?? null)) differs.push('platform');
-    if ((row.siteUrl ?? null) !== (entry.site_url || null)) differs.push('site_url');
-    if (row.enabled !== entry.enabled) differs.push('enabled');
-    if (!row.inRegistry) differs.push('in_registry');
-    if (canonical(row.settings) !== canonical(entry.settings)) differs.push('settings');
-    if (canonical(row.schedule ?? []) !== canonical(entry.schedule ?? [])) differs.push('schedule');
-    const keys = (a: readonly string[]) => [...new Set(a.map(nameKey).filter(Boolean))].sort().join('|');
-    if (keys(row.aliases) !== keys(entry.aliases)) differs.push('aliases');
-    if (differs.length > 0) drift.push(`${entry.name}: ${differs.join(', ')} differ(s) from the database`);
-  }
+/** Stored settings that are invalid (a hand edit, an older version): the commands that need them stop. */
+function settingsCheck(rows: readonly DealershipRecord[]): DoctorCheck {
+  const bad: string[] = [];
   for (const r of rows) {
-    if (r.inRegistry && !slugs.has(r.slug) && files.length > 0) {
-      drift.push(`${r.name}: marked as a registry dealership in the database but has no registry file`);
-    }
+    const problems = storedSettingsProblems(r.settings);
+    if (problems.length > 0) bad.push(`${r.name}: ${problems.map(settingProblemText).join('; ')}`);
   }
-  return drift;
+  if (bad.length === 0)
+    return check('settings', 'ok', `the settings of ${rows.length} dealerships are valid`);
+  return check('settings', 'fail', `${bad.length} dealership(s) have invalid settings: ${bad.join('; ')}`, [
+    'Fix each with `silverfox dealers set NAME --setting KEY=VALUE`, or go back to the default with `--unset KEY`.',
+  ]);
+}
+
+/**
+ * What the shipped registry files hold that the database lacks (after an upgrade): dealerships and
+ * fields the database has no value for. A value the database holds differently is the operator's
+ * and is not reported here (`silverfox dealers import` shows it).
+ */
+async function registryCheck(db: Database, dir: string): Promise<DoctorCheck> {
+  let plan: ImportPlan;
+  try {
+    plan = await planImport(db, [dir]);
+  } catch (err) {
+    const e = err as SilverfoxError;
+    return check('registry', 'warn', `the shipped registry cannot be read: ${e.message}`, [
+      ...(e.hints ?? []),
+      'The database is the registry; these files are only read by `silverfox dealers import`.',
+    ]);
+  }
+  const lacks: string[] = plan.added.map((a) => `${a.entry.name} (new dealership)`);
+  for (const c of plan.changed) {
+    const fields = c.changes.filter((f) => f.old === undefined || f.old === null).map((f) => f.field);
+    if (fields.length > 0) lacks.push(`${c.name}: ${fields.join(', ')}`);
+  }
+  if (lacks.length === 0) {
+    return check(
+      'registry',
+      'ok',
+      `the database holds every dealership and field of the shipped registry (${dir})`,
+    );
+  }
+  return check(
+    'registry',
+    'warn',
+    `the shipped registry (${dir}) holds ${lacks.length} dealership(s) or field(s) the database lacks: ${lacks.slice(0, 5).join('; ')}${lacks.length > 5 ? `; and ${lacks.length - 5} more` : ''}`,
+    [`Run \`silverfox dealers import\` to see the whole diff and bring them in.`],
+  );
 }
 
 function nearestExisting(dir: string): string {
@@ -416,32 +410,14 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
         checks.push(check('schema', 'ok', `schema version ${schema.version}, up to date`));
       }
       holder = await inspectRunLock(config, db).catch(() => undefined);
-      let files: RegistryFile[] | undefined;
-      try {
-        files = readRegistry(config.registryDir);
-      } catch (err) {
-        const e = err as SilverfoxError;
-        checks.push(
-          check('registry', 'fail', e.message, [
-            ...(e.hints ?? []),
-            'Fix the files named above; every command refuses to start until then.',
-          ]),
-        );
-      }
-      if (files && schemaOk) {
-        const drift = await registryDrift(db, files);
-        checks.push(
-          drift.length === 0
-            ? check('registry', 'ok', `${files.length} registry dealerships match the database`)
-            : check(
-                'registry',
-                'fail',
-                `the registry (${config.registryDir}) and the database differ: ${drift.slice(0, 5).join('; ')}${drift.length > 5 ? `; and ${drift.length - 5} more` : ''}`,
-                ['Run `silverfox dealers sync` to load the registry into the database.'],
-              ),
-        );
-      } else if (files) {
-        checks.push(check('registry', 'skip', 'schema not up to date'));
+      if (schemaOk) {
+        const rows = await listDealerships(db);
+        checks.push(await registryCheck(db, config.registryDir));
+        checks.push(settingsCheck(rows));
+        checks.push(await scrapersCheck(rows));
+      } else {
+        for (const name of ['registry', 'settings', 'scrapers'])
+          checks.push(check(name, 'skip', 'schema not up to date'));
       }
       if (schemaOk) {
         const rows = await selectDealershipStatus(db);
@@ -483,14 +459,22 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
           checks.push(check(name, 'skip', 'schema not up to date'));
       }
     } else {
-      for (const name of ['schema', 'registry', 'stale', 'held', 'orders_on_disk', 'import_reports'])
+      for (const name of [
+        'schema',
+        'registry',
+        'settings',
+        'scrapers',
+        'stale',
+        'held',
+        'orders_on_disk',
+        'import_reports',
+      ])
         checks.push(check(name, 'skip', 'database not reachable'));
       if (!config.databaseUrl) holder = await inspectRunLock(config);
     }
   } finally {
     await db?.close().catch(() => {});
   }
-  checks.push(await scrapersCheck(config));
   checks.push(...folderChecks(config));
   checks.push(stagingCheck(config, holder, opts.now ?? new Date()));
   return { ok: !checks.some((c) => c.status === 'fail'), checks };

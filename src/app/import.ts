@@ -79,7 +79,7 @@ import {
 import type { AppContext } from './context.js';
 import { CopyBatcher } from './copy-batch.js';
 import { openCsvStream } from './csv-input.js';
-import { resolveDealership } from './dealers.js';
+import { invalidSettingsError, resolveDealership } from './dealers.js';
 import { recoverImportReports } from './import-reports.js';
 import { RejectsWriter } from './rejects.js';
 
@@ -551,10 +551,16 @@ async function decideHolds(
     ).map((a) => [a.dealershipId, a.rowCount]),
   );
   for (const d of present) {
+    let ratio: number;
+    try {
+      ratio = dropGuardRatio(settingsOf(d.id));
+    } catch (err) {
+      throw invalidSettingsError(d.name, [(err as Error).message]);
+    }
     const hold = decideHold({
       kept: d.rows,
       activeRows: active.get(d.id) ?? null,
-      ratio: dropGuardRatio(settingsOf(d.id)),
+      ratio,
       cutShort: options.cutShort?.[d.slug] ?? null,
       acceptDrop: options.acceptDrop === true,
     });

@@ -18,7 +18,7 @@ import { InputError, SilverfoxError, UsageError } from '../errors.js';
 import { orderVehicle, reported, type ReportedVehicle } from './cao.js';
 import type { AppContext } from './context.js';
 import { readSmallCsv } from './csv-input.js';
-import { listDealers, resolveDealership, type Dealership } from './dealers.js';
+import { listDealers, orderSettings, resolveDealership, type Dealership } from './dealers.js';
 import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
 
 export interface ListRunOptions {
@@ -267,7 +267,14 @@ async function listFor(
           ...r.filteredOut.map((f) => ({ vin: f.vin, reason: `filtered out by ${f.filter}: ${f.detail}` })),
         ],
         duplicates: [...parsed.duplicates, ...r.duplicates],
-        extra: { update_vin_log: updateVinLog, filters_applied: opts.filters ?? false },
+        extra: {
+          settings: orderSettings(d, { ...settings, list_updates_vin_log: updateVinLog }, [
+            ...(opts.template ? (['template'] as const) : []),
+            ...(opts.updateVinLog !== undefined ? (['list_updates_vin_log'] as const) : []),
+          ]),
+          update_vin_log: updateVinLog,
+          filters_applied: opts.filters ?? false,
+        },
         snapshotId: read.snapshotId,
         resolution: r,
       };

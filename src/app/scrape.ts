@@ -37,7 +37,8 @@ import type { SnapshotHold } from '../core/drop-guard.js';
 import type { AppContext } from './context.js';
 import { resolveDealerships } from './dealers.js';
 import { importFiles, type ImportResult } from './import.js';
-import { readRegistry } from './registry.js';
+import { listDealerships } from '../db/dealerships.js';
+import { entryFromRecord } from './registry.js';
 
 /** Attempts per request (the first included), for 5xx, 429, timeouts and refused connections. */
 export const REQUEST_ATTEMPTS = 3;
@@ -132,7 +133,7 @@ export interface ScrapeResult {
 
 /** The dealerships a new run scrapes, in registry order. */
 async function selectJobs(ctx: AppContext, opts: ScrapeOptions): Promise<ScrapeJob[]> {
-  const registry = readRegistry(ctx.config.registryDir).map((f) => f.entry);
+  const registry = (await listDealerships(ctx.db)).filter((d) => d.inRegistry).map(entryFromRecord);
   const names = opts.dealers ?? [];
   if (opts.all && names.length > 0) {
     throw new UsageError('name dealerships or use --all, not both');
@@ -141,7 +142,7 @@ async function selectJobs(ctx: AppContext, opts: ScrapeOptions): Promise<ScrapeJ
     const jobs = registry.filter((e) => e.enabled && e.platform).map(toJob);
     if (jobs.length === 0) {
       throw new UsageError('no enabled dealership with a platform in the registry', [
-        `Registry: ${ctx.config.registryDir}. Add one with \`silverfox dealers add NAME --platform P --url URL\`.`,
+        'Add one with `silverfox dealers add NAME --platform P --url URL`, or enable one with `silverfox dealers set NAME --enable`.',
       ]);
     }
     return jobs;
@@ -207,7 +208,9 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
       config.logDir,
       typeof opts.resume === 'string' ? opts.resume : undefined,
     ));
-    const registry = new Map(readRegistry(config.registryDir).map((f) => [slugify(f.entry.name), f.entry]));
+    const registry = new Map(
+      (await listDealerships(ctx.db)).filter((d) => d.inRegistry).map((d) => [d.slug, entryFromRecord(d)]),
+    );
     jobs = checkpoint.dealerships.map((d) => {
       const entry = registry.get(d.slug);
       return entry
@@ -439,7 +442,7 @@ export async function probeScrape(
 ): Promise<ProbeResult> {
   const { config } = ctx;
   const [d] = await resolveDealerships(ctx, [name]);
-  const entry = readRegistry(config.registryDir).find((f) => slugify(f.entry.name) === d!.slug)?.entry;
+  const entry = d!.inRegistry ? entryFromRecord(d!) : undefined;
   const job: ScrapeJob = entry
     ? toJob(entry)
     : { name: d!.name, slug: d!.slug, aliases: d!.aliases, platform: null, siteUrl: null, scraper: {} };

@@ -62,6 +62,87 @@ export const settingsSchema = z
 
 export type DealershipSettings = z.infer<typeof settingsSchema>;
 
+/** The one home of the setting defaults: what a dealership orders with when a key was never set. */
+export const SETTING_DEFAULTS: Readonly<DealershipSettings> = Object.freeze(settingsSchema.parse({}));
+
+/**
+ * What is stored for a dealership: only the keys that were set (a default is never written, so a
+ * later change of a default reaches every dealership that did not set it).
+ */
+export const storedSettingsSchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(settingsSchema.shape).map(([k, s]) => [k, (s as z.ZodDefault<z.ZodType>).unwrap()]),
+    ) as { [K in keyof DealershipSettings]: z.ZodType<DealershipSettings[K]> },
+  )
+  .partial()
+  .strict();
+
+export type StoredSettings = Partial<DealershipSettings>;
+
+/** What each setting accepts, in the words an error message uses. */
+export const SETTING_ALLOWED: Readonly<Record<keyof DealershipSettings, string>> = {
+  vehicle_types: `one or more of ${VEHICLE_TYPES.join(', ')}, comma-separated`,
+  min_price: 'a number >= 0, or none',
+  max_price: 'a number > 0, or none',
+  min_year: 'a whole year >= 1900, or none',
+  seasoning_days: 'a whole number of days >= 0, or none',
+  require_stock: 'true or false',
+  require_price: 'true or false',
+  brands: 'brand names, comma-separated (empty for any)',
+  exclude_keywords: 'keywords, comma-separated (empty for none)',
+  recent_days: 'a number of days >= 0',
+  list_updates_vin_log: 'true or false',
+  template: `${TEMPLATES.join(', ')} or the name of a custom template`,
+  sticker_template: 'a folder name under templates/: letters, digits, _ and -',
+  split_new_used: 'true or false',
+  allow_off_lot: 'true or false',
+  drop_guard_ratio: 'a number from 0 to 1 (0: off)',
+  custom_templates: 'a JSON list of {"name": ..., "columns": {...}}',
+};
+
+/** One problem of a setting value: the key, the value and what is allowed. */
+export interface SettingProblem {
+  key: string;
+  value: unknown;
+  message: string;
+}
+
+/** `min_price: "abc" is not allowed (a number >= 0, or none)`. */
+export function settingProblemText(p: SettingProblem): string {
+  const allowed =
+    p.key in SETTING_ALLOWED
+      ? SETTING_ALLOWED[p.key as keyof DealershipSettings]
+      : `a known setting: ${Object.keys(SETTING_ALLOWED).join(', ')}`;
+  const shown = typeof p.value === 'string' ? JSON.stringify(p.value) : JSON.stringify(p.value ?? null);
+  return `${p.key}: ${shown} is not allowed (${allowed})${p.message ? `: ${p.message}` : ''}`;
+}
+
+/** Every problem of a stored settings object (unknown keys, invalid values), empty when valid. */
+export function storedSettingsProblems(settings: unknown): SettingProblem[] {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    return [{ key: 'settings', value: settings, message: 'settings must be an object of key: value' }];
+  }
+  const problems: SettingProblem[] = [];
+  const shape = storedSettingsSchema.shape as Record<string, z.ZodType>;
+  for (const [key, value] of Object.entries(settings)) {
+    const schema = shape[key];
+    if (!schema) {
+      problems.push({ key, value, message: 'unknown setting' });
+      continue;
+    }
+    const r = (schema as z.ZodOptional<z.ZodType>).unwrap().safeParse(value);
+    if (!r.success) problems.push({ key, value, message: r.error.issues[0]?.message ?? 'invalid' });
+  }
+  return problems;
+}
+
+/** The settings a dealership orders with: the stored ones over the defaults, or undefined when invalid. */
+export function effectiveSettings(stored: unknown): DealershipSettings | undefined {
+  if (storedSettingsProblems(stored).length > 0) return undefined;
+  return settingsSchema.parse(stored);
+}
+
 export const WEEKDAYS = [
   'monday',
   'tuesday',
@@ -117,7 +198,8 @@ export const registryEntrySchema = z
     enabled: z.boolean().default(true),
     /** Platform adapter options (index name, status field, sister-store filter...). */
     scraper: z.record(z.string(), z.unknown()).default({}),
-    settings: settingsSchema.default(settingsSchema.parse({})),
+    /** Only the settings that were set; the rest are SETTING_DEFAULTS. */
+    settings: storedSettingsSchema.default({}),
     schedule: z.array(scheduleEntrySchema).default([]),
   })
   .strict();
@@ -199,7 +281,7 @@ export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof Dealersh
  */
 export function parseSettingValue(key: keyof DealershipSettings, text: string): unknown {
   const t = text.trim();
-  const sample = settingsSchema.parse({})[key];
+  const sample = SETTING_DEFAULTS[key];
   if (t.toLowerCase() === 'none' || t.toLowerCase() === 'null') return null;
   if (Array.isArray(sample)) {
     if (key === 'custom_templates') return JSON.parse(t);

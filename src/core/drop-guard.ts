@@ -9,7 +9,8 @@
  * **active rows** = the row count of its active snapshot; **ratio** = the `drop_guard_ratio`
  * setting. A first import (no active snapshot) is never held: there is nothing to protect.
  */
-import { settingsSchema, type DealershipSettings } from './dealership.js';
+import { InputError } from '../errors.js';
+import { settingProblemText, settingsSchema, type DealershipSettings } from './dealership.js';
 
 /** Why a snapshot is held: its kept count dropped, or its scrape stopped early. */
 export type HoldKind = 'drop' | 'cut_short';
@@ -27,10 +28,21 @@ export interface SnapshotHold {
 
 const RATIO = settingsSchema.shape.drop_guard_ratio;
 
-/** The dealership's drop_guard_ratio; the default when it is missing or invalid (older rows). */
+/**
+ * The dealership's drop_guard_ratio; the default when it is not set. An invalid stored value is an
+ * error, never the default (a typo must not change what gets held without a word).
+ */
 export function dropGuardRatio(settings: Partial<DealershipSettings> | null | undefined): number {
-  const parsed = RATIO.safeParse(settings?.drop_guard_ratio);
-  return parsed.success ? parsed.data : RATIO.parse(undefined);
+  if (settings?.drop_guard_ratio === undefined) return RATIO.parse(undefined);
+  const parsed = RATIO.safeParse(settings.drop_guard_ratio);
+  if (parsed.success) return parsed.data;
+  throw new InputError(
+    settingProblemText({
+      key: 'drop_guard_ratio',
+      value: settings.drop_guard_ratio,
+      message: parsed.error.issues[0]?.message ?? 'invalid',
+    }),
+  );
 }
 
 /**

@@ -224,7 +224,7 @@ describe('hostile input files', () => {
       path.join(t.dir, '..', 'silverfox-pwned'),
     ])
       expect(existsSync(p), p).toBe(false);
-    // The registry too: `dealers add` names a file after the dealership.
+    // The registry too: `dealers add` writes the database only (no file named after the dealership).
     const added = await runCli(['dealers', 'add', '../../../../tmp/silverfox-pwned-registry', '--json'], {
       env: t.env,
     });

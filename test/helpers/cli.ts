@@ -15,6 +15,8 @@ export interface CliOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+  /** Another copy of bin/silverfox.js (a read-only install). */
+  bin?: string;
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -28,7 +30,7 @@ export function startCli(
 ): { child: ChildProcess; done: Promise<CliResult> } {
   let child!: ChildProcess;
   const done = new Promise<CliResult>((resolve, reject) => {
-    child = spawn(process.execPath, [BIN, ...args], {
+    child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -78,11 +78,12 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
       'database',
       'schema',
       'registry',
+      'settings',
+      'scrapers',
       'stale',
       'held',
       'orders_on_disk',
       'import_reports',
-      'scrapers',
       'orders_folder',
       'free_space',
       'log_folder',
@@ -110,12 +111,16 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
     expect((await runDoctor(t.config)).ok).toBe(true);
   });
 
-  it('registry drift: a changed, a new and a removed registry file', async () => {
+  it('the shipped files hold a dealership and a field the database lacks: a warning naming `dealers import`', async () => {
     const dir = t.config.registryDir;
-    const file = path.join(dir, 'spirit_lexus.json');
+    const file = path.join(dir, 'columbia_honda.json');
     const original = readFileSync(file, 'utf8');
     const entry = JSON.parse(original);
-    writeFileSync(file, JSON.stringify({ ...entry, site_url: 'http://127.0.0.1:9999' }));
+    // A field the database has no value for, and one it holds differently (the operator's: not reported).
+    writeFileSync(
+      file,
+      JSON.stringify({ ...entry, api_host: 'http://127.0.0.1:9998', site_url: 'http://127.0.0.1:9999' }),
+    );
     writeFileSync(
       path.join(dir, 'example_motors.json'),
       JSON.stringify({ name: 'Example Motors', enabled: false }),
@@ -125,33 +130,45 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
     rmSync(gone);
     try {
       const r = await runDoctor(t.config);
-      expect(failed(r)).toEqual(['registry']);
+      expect(failed(r)).toEqual([]);
+      expect(status(r, 'registry')).toBe('warn');
       const d = detail(r, 'registry');
-      expect(d).toContain('Spirit Lexus: site_url');
-      expect(d).toContain('Example Motors: in the registry');
-      expect(d).toContain('HW Kia: marked as a registry dealership');
-      expect(r.checks.find((c) => c.name === 'registry')!.fix.join(' ')).toContain('silverfox dealers sync');
+      expect(d).toContain('2 dealership(s) or field(s) the database lacks');
+      expect(d).toContain('Example Motors (new dealership)');
+      expect(d).toContain('Columbia Honda: api_host');
+      expect(d).not.toContain('site_url');
+      expect(d).not.toContain('HW Kia');
+      expect(r.checks.find((c) => c.name === 'registry')!.fix.join(' ')).toContain(
+        'silverfox dealers import',
+      );
+      // Reading the files changed nothing in the database.
+      const rows = (
+        await sql(`SELECT slug, api_host, site_url FROM dealerships WHERE slug = 'columbia_honda'`)
+      ).rows[0] as { api_host: string | null; site_url: string };
+      expect(rows.api_host).toBeNull();
+      expect(rows.site_url).toBe(entry.site_url);
+      expect((await sql(`SELECT 1 FROM dealerships WHERE slug = 'example_motors'`)).rows).toEqual([]);
     } finally {
       writeFileSync(file, original);
       writeFileSync(gone, kia);
       rmSync(path.join(dir, 'example_motors.json'));
     }
-    expect((await runDoctor(t.config)).ok).toBe(true);
+    expect(status(await runDoctor(t.config), 'registry')).toBe('ok');
   });
 
   it('names every enabled dealership whose entry cannot be scraped as it stands', async () => {
-    const dir = t.config.registryDir;
-    const files = ['audi_rancho_mirage.json', 'porsche_st_louis.json', 'mini_of_st_louis.json'];
-    const originals = files.map((f) => readFileSync(path.join(dir, f), 'utf8'));
-    const edit = (f: string, change: (e: Record<string, unknown>) => Record<string, unknown>) =>
-      writeFileSync(
-        path.join(dir, f),
-        JSON.stringify(change(JSON.parse(readFileSync(path.join(dir, f), 'utf8')))),
-      );
+    const slugs = ['audi_rancho_mirage', 'porsche_st_louis', 'mini_of_st_louis'];
+    const before = (
+      await sql(`SELECT slug, site_url, scraper::text AS scraper FROM dealerships WHERE slug = ANY($1)`, [
+        slugs,
+      ])
+    ).rows as { slug: string; site_url: string | null; scraper: string }[];
     // A group site without its store filter, an option the adapter refuses, no site URL.
-    edit(files[0]!, (e) => ({ ...e, scraper: { ...(e.scraper as object), store_filter: undefined } }));
-    edit(files[1]!, (e) => ({ ...e, scraper: { ...(e.scraper as object), page_size: 'twelve' } }));
-    edit(files[2]!, (e) => ({ ...e, site_url: null }));
+    await sql(`UPDATE dealerships SET scraper = scraper - 'store_filter' WHERE slug = $1`, [slugs[0]]);
+    await sql(`UPDATE dealerships SET scraper = scraper || '{"page_size": "twelve"}' WHERE slug = $1`, [
+      slugs[1],
+    ]);
+    await sql(`UPDATE dealerships SET site_url = NULL WHERE slug = $1`, [slugs[2]]);
     try {
       const r = await runDoctor(t.config);
       expect(status(r, 'scrapers')).toBe('fail');
@@ -161,17 +178,43 @@ describe.each(DATABASE_KINDS)('doctor on %s', (kind) => {
       expect(d).toMatch(/Porsche St\. Louis: invalid scraper options for dealeron-html/);
       expect(d).toMatch(/MINI of St\. Louis: has no site URL/);
     } finally {
-      files.forEach((f, i) => writeFileSync(path.join(dir, f), originals[i]!));
+      for (const b of before)
+        await sql(`UPDATE dealerships SET site_url = $2, scraper = $3::jsonb WHERE slug = $1`, [
+          b.slug,
+          b.site_url,
+          b.scraper,
+        ]);
     }
     expect(status(await runDoctor(t.config), 'scrapers')).toBe('ok');
   });
 
-  it('an invalid registry file', async () => {
+  it('an invalid stored setting fails doctor with the dealership, key, value and what is allowed', async () => {
+    await sql(
+      `UPDATE dealerships SET settings = settings || '{"min_price": "abc", "colour": "red"}' WHERE slug = 'columbia_honda'`,
+    );
+    try {
+      const r = await runDoctor(t.config);
+      expect(failed(r)).toEqual(['settings']);
+      const d = detail(r, 'settings');
+      expect(d).toContain('1 dealership(s) have invalid settings: Columbia Honda: ');
+      expect(d).toContain('min_price: "abc" is not allowed (a number >= 0, or none)');
+      expect(d).toContain('colour: "red" is not allowed (a known setting:');
+      expect(r.checks.find((c) => c.name === 'settings')!.fix.join(' ')).toContain('--unset KEY');
+    } finally {
+      await sql(
+        `UPDATE dealerships SET settings = settings - 'min_price' - 'colour' WHERE slug = 'columbia_honda'`,
+      );
+    }
+    expect((await runDoctor(t.config)).ok).toBe(true);
+  });
+
+  it('an invalid shipped registry file is a warning naming it (the database is the registry)', async () => {
     const bad = path.join(t.config.registryDir, 'broken.json');
     writeFileSync(bad, '{ "name": ');
     try {
       const r = await runDoctor(t.config);
-      expect(failed(r)).toEqual(['registry']);
+      expect(failed(r)).toEqual([]);
+      expect(status(r, 'registry')).toBe('warn');
       expect(r.checks.find((c) => c.name === 'registry')!.fix.join(' ')).toContain('broken.json');
     } finally {
       rmSync(bad);

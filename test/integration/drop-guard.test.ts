@@ -190,7 +190,17 @@ describe.each(DATABASE_KINDS)('drop guard on %s', (kind) => {
     const bad = await setDealer(ctx, 'HW Kia', { settings: { drop_guard_ratio: '2' } }).catch(
       (e: unknown) => e,
     );
-    expect((bad as SilverfoxError).hints.join(' ')).toMatch(/settings\.drop_guard_ratio/);
+    expect((bad as SilverfoxError).hints.join(' ')).toMatch(
+      /drop_guard_ratio: "2" is not allowed \(a number from 0 to 1 \(0: off\)\)/,
+    );
+    // A stored invalid ratio (a hand edit) stops the import naming it, never the default.
+    await ctx.db.query(
+      `UPDATE dealerships SET settings = settings || '{"drop_guard_ratio": 7}' WHERE slug = 'hw_kia'`,
+    );
+    await expect(importRows({ 'HW Kia': vins(301, 5) })).rejects.toThrow(
+      'dealership "HW Kia" has invalid settings: drop_guard_ratio: 7 is not allowed',
+    );
+    await setDealer(ctx, 'HW Kia', { unset: ['drop_guard_ratio'] });
   });
 
   it('a dry run reports the hold and changes nothing', async () => {

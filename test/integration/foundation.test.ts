@@ -1,15 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
-import {
-  addDealer,
-  listDealers,
-  removeDealer,
-  resolveDealership,
-  setDealer,
-  syncDealers,
-} from '../../src/app/dealers.js';
+import { addDealer, listDealers, removeDealer, resolveDealership, setDealer } from '../../src/app/dealers.js';
 import { getStatus } from '../../src/app/status.js';
 import { loadMigrations, migrate, schemaStatus } from '../../src/db/migrate.js';
 import { openDatabase } from '../../src/db/open.js';
@@ -55,11 +48,16 @@ describe.each(DATABASE_KINDS)('foundation on %s', (kind) => {
     await ctx.db.query(`DELETE FROM imports`);
   });
 
-  it('syncs all 40 registry dealerships with their aliases, idempotently', async () => {
+  it('a new database holds the 40 shipped dealerships with their aliases; the files are not read again', async () => {
     const all = await listDealers(ctx);
     expect(all).toHaveLength(40);
-    const again = await syncDealers(ctx);
-    expect(again.dealerships).toBe(40);
+    // A changed file does not reach the database behind the operator's back.
+    const file = path.join(t.config.registryDir, 'spirit_lexus.json');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(original), site_url: 'http://127.0.0.1:1' }));
+    await ctx.db.close();
+    ctx = await t.open();
+    writeFileSync(file, original);
     expect(await listDealers(ctx)).toEqual(all);
     const kia = await resolveDealership(ctx, 'h&w kia');
     expect(kia.name).toBe('HW Kia');
@@ -75,7 +73,7 @@ describe.each(DATABASE_KINDS)('foundation on %s', (kind) => {
     }
   });
 
-  it('set changes the registry file and the database; bad values change nothing', async () => {
+  it('set changes the database, not the registry file; bad values change nothing', async () => {
     const d = await setDealer(ctx, 'spirit lexus', {
       url: 'http://127.0.0.1:9999',
       settings: { template: 'flyout', min_price: '$5,000', vehicle_types: 'new,cpo' },
@@ -86,7 +84,8 @@ describe.each(DATABASE_KINDS)('foundation on %s', (kind) => {
     expect(d.effectiveSettings.min_price).toBe(5000);
     expect(d.effectiveSettings.vehicle_types).toEqual(['new', 'cpo']);
     const file = JSON.parse(readFileSync(path.join(t.config.registryDir, 'spirit_lexus.json'), 'utf8'));
-    expect(file.settings.template).toBe('flyout');
+    expect(file.settings.template).toBeUndefined();
+    expect(d.settings).toEqual({ template: 'flyout', min_price: 5000, vehicle_types: ['new', 'cpo'] });
     expect((await resolveDealership(ctx, 'Spirit Lexus of St Louis')).id).toBe(d.id);
 
     await expect(setDealer(ctx, 'spirit lexus', { settings: { vehicle_types: 'boats' } })).rejects.toThrow(

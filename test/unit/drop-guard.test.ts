@@ -33,11 +33,13 @@ describe('drop guard', () => {
     expect(decideHold({ kept: 1, activeRows: 100, ratio: 0.5, acceptDrop: true })).toBeNull();
   });
 
-  it('reads the ratio from settings, one half by default, validated by the settings schema', () => {
+  it('reads the ratio from settings, one half when not set; an invalid one is an error, never the default', () => {
     expect(dropGuardRatio({})).toBe(0.5);
     expect(dropGuardRatio(null)).toBe(0.5);
     expect(dropGuardRatio({ drop_guard_ratio: 0.25 })).toBe(0.25);
-    expect(dropGuardRatio({ drop_guard_ratio: 7 })).toBe(0.5);
+    expect(() => dropGuardRatio({ drop_guard_ratio: 7 })).toThrow(
+      'drop_guard_ratio: 7 is not allowed (a number from 0 to 1 (0: off)): Too big: expected number to be <=1',
+    );
     expect(settingsSchema.parse({}).drop_guard_ratio).toBe(0.5);
     expect(settingsSchema.safeParse({ drop_guard_ratio: -0.1 }).success).toBe(false);
     expect(settingsSchema.safeParse({ drop_guard_ratio: 1.5 }).success).toBe(false);

@@ -1,9 +1,17 @@
-import type { DealerChanges } from '../../app/dealers.js';
+import path from 'node:path';
+import type { DealerChanges, DealershipChange, ImportPlan, ShownSetting } from '../../app/dealers.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import { formatTime } from '../presentation.js';
 import { withApp } from '../run.js';
 
 const loadApp = () => import('../../app/dealers.js');
+
+/** The command line as typed, recorded in the registry history. */
+function typedCommand(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : JSON.stringify(a)));
+  return `silverfox ${args.join(' ')}`;
+}
 
 function changesFrom(opts: Record<string, unknown>): DealerChanges {
   if (opts.enable && opts.disable) throw new UsageError('--enable and --disable contradict each other');
@@ -21,6 +29,7 @@ function changesFrom(opts: Record<string, unknown>): DealerChanges {
     addAliases: opts.addAlias as string[] | undefined,
     removeAliases: opts.removeAlias as string[] | undefined,
     settings,
+    unset: ((opts.unset as string[] | undefined) ?? []).map((k) => k.trim().replace(/-/g, '_')),
   };
 }
 
@@ -29,7 +38,14 @@ export const list: Action = async (env) => {
   const all = await withApp(env, listDealers);
   const { pres } = env;
   if (pres.json) {
-    pres.outJson(all.map(({ effectiveSettings, ...d }) => ({ ...d, settings: effectiveSettings })));
+    pres.outJson(
+      all.map((d) => ({
+        ...d,
+        // What it orders with (the stored values over the defaults); the stored ones alone beside it.
+        settings: d.settingsProblems.length > 0 ? null : d.effectiveSettings,
+        stored_settings: d.settings,
+      })),
+    );
     return;
   }
   pres.out(
@@ -40,7 +56,7 @@ export const list: Action = async (env) => {
         d.slug,
         d.platform ?? '',
         d.enabled ? 'yes' : pres.c.dim(d.inRegistry ? 'no' : 'no (from feed)'),
-        d.effectiveSettings.template,
+        d.settingsProblems.length > 0 ? pres.c.red('(invalid settings)') : d.effectiveSettings.template,
         d.siteUrl ?? '',
       ]),
     ),
@@ -49,7 +65,7 @@ export const list: Action = async (env) => {
 };
 
 type LoadedApp = Awaited<ReturnType<typeof loadApp>>;
-type ShownDealer = Awaited<ReturnType<LoadedApp['resolveDealership']>>;
+type ShownDealer = Awaited<ReturnType<LoadedApp['showDealer']>>;
 type ShownParameters = Awaited<ReturnType<LoadedApp['scrapeParameters']>>;
 
 /** One value of the scrape parameters on one line. */
@@ -115,13 +131,46 @@ function scraperLines(p: ShownParameters): string[] {
   return lines;
 }
 
-function printDealer(env: Parameters<Action>[0], d: ShownDealer, params?: ShownParameters) {
+/** A setting value on one line. */
+function settingText(v: unknown): string {
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(',') || '-';
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function printDealer(
+  env: Parameters<Action>[0],
+  d: ShownDealer,
+  settings: ShownSetting[],
+  params?: ShownParameters,
+) {
   const { pres } = env;
   if (pres.json) {
-    const { effectiveSettings, ...rest } = d;
     pres.outJson({
-      ...rest,
-      settings: effectiveSettings,
+      id: d.id,
+      name: d.name,
+      slug: d.slug,
+      platform: d.platform,
+      siteUrl: d.siteUrl,
+      enabled: d.enabled,
+      inRegistry: d.inRegistry,
+      aliases: d.aliases,
+      schedule: d.schedule,
+      /** Only what was set (what the database stores). */
+      stored_settings: d.settings,
+      settings: Object.fromEntries(
+        settings.map((s) => [
+          s.key,
+          {
+            value: s.value,
+            source: s.source,
+            default: s.default,
+            ...(s.problem ? { problem: s.problem } : {}),
+          },
+        ]),
+      ),
+      settings_problems: d.settingsProblems,
       ...(params
         ? {
             api_host: params.apiHost,
@@ -146,48 +195,61 @@ function printDealer(env: Parameters<Action>[0], d: ShownDealer, params?: ShownP
       `  scrapable: ${params.problems.length === 0 ? pres.c.green('yes') : pres.c.red(`no: ${params.problems.join('; ')}`)}`,
     );
   }
-  pres.out('  settings:');
-  for (const [k, v] of Object.entries(d.effectiveSettings)) {
-    const set = k in d.settings ? '' : pres.c.dim(' (default)');
-    pres.out(
-      `    ${k.padEnd(22)} ${Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(',') || '-' : v === null ? '-' : String(v)}${set}`,
-    );
+  pres.out('  settings (set: stored for this dealership; default: from silverfox, follows its changes):');
+  for (const s of settings) {
+    const mark =
+      s.source === 'invalid'
+        ? pres.c.red(` (invalid: ${s.problem ?? ''})`)
+        : s.source === 'default'
+          ? pres.c.dim(' (default)')
+          : ` (set; default ${settingText(s.default)})`;
+    pres.out(`    ${s.key.padEnd(22)} ${settingText(s.value)}${mark}`);
+  }
+  if (d.schedule.length > 0) {
+    pres.out('  schedule:');
+    for (const e of d.schedule)
+      pres.out(
+        `    ${e.weekdays.join(',')}: ${e.order_type} ${e.template} ${e.vehicle_types.join('+')} (priority ${e.priority})`,
+      );
   }
 }
 
 export const show: Action = async (env, [name]) => {
-  const { resolveDealership, scrapeParameters } = await loadApp();
+  const { showDealer, scrapeParameters, shownSettings } = await loadApp();
   const [d, params] = await withApp(env, async (ctx) => {
-    const found = await resolveDealership(ctx, name!);
+    const found = await showDealer(ctx, name!);
     return [found, await scrapeParameters(ctx, found)] as const;
   });
-  printDealer(env, d, params);
+  printDealer(env, d, shownSettings(d), params);
 };
 
 export const add: Action = async (env, [name], opts) => {
-  const { addDealer } = await loadApp();
+  const { addDealer, scrapeParameters, shownSettings } = await loadApp();
   const changes = changesFrom(opts);
-  const d = await withApp(env, (ctx) => addDealer(ctx, name!, changes));
+  if (changes.unset?.length) throw new UsageError('--unset has nothing to unset on a new dealership');
+  const [d, params] = await withApp(env, async (ctx) => {
+    const added = await addDealer(ctx, name!, changes, { command: typedCommand() });
+    return [added, await scrapeParameters(ctx, added)] as const;
+  });
   env.pres.info(`added ${d.name}`);
-  printDealer(env, d);
+  printDealer(env, d, shownSettings(d), params);
 };
 
 export const set: Action = async (env, [name], opts) => {
-  const { setDealer } = await loadApp();
+  const { setDealer, scrapeParameters, shownSettings } = await loadApp();
   const changes = changesFrom(opts);
-  const { scrapeParameters } = await loadApp();
   const [d, params] = await withApp(env, async (ctx) => {
-    const changed = await setDealer(ctx, name!, changes);
+    const changed = await setDealer(ctx, name!, changes, { command: typedCommand() });
     return [changed, await scrapeParameters(ctx, changed)] as const;
   });
   env.pres.info(`updated ${d.name}`);
-  printDealer(env, d, params);
+  printDealer(env, d, shownSettings(d), params);
 };
 
 export const remove: Action = async (env, [name]) => {
-  const { removeDealer, resolveDealership } = await loadApp();
+  const { removeDealer, showDealer } = await loadApp();
   return withApp(env, async (ctx) => {
-    const d = await resolveDealership(ctx, name!);
+    const d = await showDealer(ctx, name!);
     if (!env.pres.yes) {
       if (!env.pres.interactive) {
         env.pres.error(`not removing "${d.name}" without confirmation`, ['Add --yes to confirm.']);
@@ -198,19 +260,158 @@ export const remove: Action = async (env, [name]) => {
         return ExitCode.ok;
       }
     }
-    const removed = await removeDealer(ctx, d.name);
+    const removed = await removeDealer(ctx, d.name, { command: typedCommand() });
     if (env.pres.json) env.pres.outJson({ removed: removed.name, enabled: removed.enabled });
     else env.pres.out(`removed ${removed.name} from the registry (kept in the database, disabled)`);
     return ExitCode.ok;
   });
 };
 
-export const sync: Action = async (env) => {
-  const { syncDealers } = await loadApp();
-  const r = await withApp(env, syncDealers);
-  if (env.pres.json) env.pres.outJson(r);
-  else
-    env.pres.out(
-      `synced ${r.dealerships} dealerships from the registry${r.retired.length ? `; retired ${r.retired.join(', ')}` : ''}`,
+/** A value in a history or diff line. */
+function valueText(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  if (v === null) return 'none';
+  return JSON.stringify(v);
+}
+
+const sinceText = (c: DealershipChange) =>
+  `changed since by ${c.osUser}@${c.host} at ${formatTime(c.changedAt.toISOString())} (${c.command})`;
+
+export const history: Action = async (env, [name], opts) => {
+  const { dealerHistory } = await loadApp();
+  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0))
+    throw new UsageError(`--limit expects a positive whole number, got "${String(opts.limit)}"`);
+  const h = await withApp(env, (ctx) => dealerHistory(ctx, name, { limit }));
+  const { pres } = env;
+  if (pres.json) {
+    pres.outJson(
+      h.changes.map((c) => ({
+        id: c.id,
+        dealership: c.dealership,
+        field: c.field,
+        /** null: absent (a setting not set, back to its default). */
+        old_value: c.oldValue ?? null,
+        new_value: c.newValue ?? null,
+        source: c.source,
+        command: c.command,
+        os_user: c.osUser,
+        host: c.host,
+        changed_at: c.changedAt.toISOString(),
+      })),
     );
+    return;
+  }
+  if (h.changes.length === 0) {
+    pres.out(h.dealership ? `no recorded changes of ${h.dealership}` : 'no recorded changes');
+    return;
+  }
+  for (const c of h.changes) {
+    const what =
+      c.field === 'dealership'
+        ? c.oldValue === undefined || c.oldValue === null
+          ? 'added to the registry'
+          : 'removed from the registry'
+        : `${c.field}: ${valueText(c.oldValue)} -> ${valueText(c.newValue)}`;
+    pres.out(
+      `${formatTime(c.changedAt.toISOString())}  ${c.osUser}@${c.host}  ${c.dealership}  ${what}  [${c.source}: ${c.command}]`,
+    );
+  }
+  pres.out(`${h.changes.length} change(s)`);
+};
+
+/** The import diff, one line per change. */
+function planLines(plan: ImportPlan): string[] {
+  const lines: string[] = [];
+  for (const a of plan.added) lines.push(`+ ${a.entry.name} (new, from ${path.basename(a.file)})`);
+  for (const c of plan.changed) {
+    lines.push(`~ ${c.name} (${path.basename(c.file)})`);
+    for (const f of c.changes) {
+      lines.push(`    ${f.field}: ${valueText(f.old)} -> ${valueText(f.new)}`);
+      if (f.changedSince) lines.push(`      ! overwrites a change: ${sinceText(f.changedSince)}`);
+    }
+  }
+  for (const r of plan.removed) {
+    lines.push(`- ${r.name} (in the database, in no file read: taken out of the registry, disabled)`);
+    if (r.changedSince) lines.push(`      ! ${sinceText(r.changedSince)}`);
+  }
+  return lines;
+}
+
+const overwrites = (plan: ImportPlan) =>
+  plan.changed.reduce((n, c) => n + c.changes.filter((f) => f.changedSince).length, 0) +
+  plan.removed.filter((r) => r.changedSince).length;
+
+export const importFiles: Action = async (env, paths) => {
+  const { planDealersImport, applyDealersImport } = await loadApp();
+  const { pres } = env;
+  return withApp(env, async (ctx) => {
+    const plan = await planDealersImport(
+      ctx,
+      paths.map((p) => path.resolve(p)),
+    );
+    const empty = plan.added.length + plan.changed.length + plan.removed.length === 0;
+    const lines = planLines(plan);
+    const summary = {
+      sources: plan.sources,
+      added: plan.added.map((a) => a.entry.name),
+      changed: plan.changed.map((c) => ({
+        dealership: c.name,
+        fields: c.changes.map((f) => ({
+          field: f.field,
+          old: f.old ?? null,
+          new: f.new ?? null,
+          ...(f.changedSince
+            ? {
+                changed_since: {
+                  by: `${f.changedSince.osUser}@${f.changedSince.host}`,
+                  at: f.changedSince.changedAt.toISOString(),
+                  command: f.changedSince.command,
+                },
+              }
+            : {}),
+        })),
+      })),
+      removed: plan.removed.map((r) => r.name),
+      overwrites: overwrites(plan),
+    };
+    if (empty) {
+      if (pres.json) pres.outJson({ ...summary, applied: false });
+      else pres.out(`nothing to import: the database already holds ${plan.sources.join(', ')}`);
+      return ExitCode.ok;
+    }
+    if (!pres.json) {
+      for (const l of lines) pres.out(l);
+      pres.out(
+        `${plan.added.length} to add, ${plan.changed.length} to change, ${plan.removed.length} to remove` +
+          (overwrites(plan)
+            ? `; ${overwrites(plan)} change(s) made since in the database would be overwritten (marked !)`
+            : ''),
+      );
+    }
+    if (!pres.yes) {
+      if (!pres.interactive) {
+        if (pres.json) pres.outJson({ ...summary, applied: false });
+        pres.error('not importing without confirmation', [
+          'Review the diff above, then add --yes to import it.',
+        ]);
+        return ExitCode.usage;
+      }
+      if (!(await pres.confirm('Import these changes into the registry?'))) {
+        pres.info('nothing imported');
+        return ExitCode.ok;
+      }
+    }
+    const r = await applyDealersImport(ctx, plan, { command: typedCommand() });
+    if (pres.json) pres.outJson({ ...summary, applied: true });
+    else pres.out(`imported: ${r.added} added, ${r.changed} changed, ${r.removed} removed`);
+    return ExitCode.ok;
+  });
+};
+
+export const exportFiles: Action = async (env, [dir]) => {
+  const { exportDealers } = await loadApp();
+  const r = await withApp(env, (ctx) => exportDealers(ctx, path.resolve(dir!)));
+  if (env.pres.json) env.pres.outJson(r);
+  else env.pres.out(`exported ${r.files.length} dealerships to ${r.dir}`);
 };

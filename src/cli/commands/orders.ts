@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { OrderHistoryEntry } from '../../app/orders.js';
+import { SETTING_KEYS } from '../../core/dealership.js';
 import { describeQrPaths, RELATIVE_QR_PATHS, type QrPathsRecord } from '../../core/qr-path.js';
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
@@ -84,6 +85,27 @@ export const show: Action = async (env, [id]) => {
   );
   pres.out(`  created:   ${formatTime(o.createdAt.toISOString())}${o.createdBy ? ` by ${o.createdBy}` : ''}`);
   pres.out(`  template:  ${o.template}`);
+  const ran = (o.summary as { settings?: Record<string, { value: unknown; source: string }> } | null)
+    ?.settings;
+  if (ran) {
+    // The settings this order ran with, as recorded when it was written (they may have changed since).
+    const text = (v: unknown) =>
+      Array.isArray(v)
+        ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(',') || '-'
+        : v === null
+          ? '-'
+          : typeof v === 'object'
+            ? JSON.stringify(v)
+            : String(v);
+    // In the order `dealers show` lists them (jsonb keeps its own key order).
+    const order = (k: string) => (SETTING_KEYS as string[]).indexOf(k);
+    const shown = Object.entries(ran)
+      .sort(([a], [b]) => order(a) - order(b))
+      .filter(([k, s]) => s.source !== 'default' || k === 'template' || k === 'vehicle_types');
+    pres.out(
+      `  settings:  ${shown.map(([k, s]) => `${k}=${text(s.value)} (${s.source})`).join('; ')}; every other setting its default`,
+    );
+  } else pres.out('  settings:  - (not recorded: written before silverfox recorded them)');
   pres.out(`  folder:    ${o.folder}`);
   pres.out(`  vehicles:  ${o.vehicleCount}`);
   for (const line of qrPathsLines(d.qrPaths, path.basename(o.folder))) pres.out(`  ${line}`);

@@ -1,11 +1,10 @@
 /**
  * Dealership settings: the settings as `dealers show` prints them, then one setting at a time
- * changed through `dealers set` (the registry file and the database; setDealer validates and a
+ * changed through `dealers set` (the database, recorded in the history; setDealer validates and a
  * refused value is shown with its reason and asked again).
  */
-import type { Dealership } from '../../app/dealers.js';
 import {
-  settingsSchema,
+  SETTING_DEFAULTS,
   SETTING_KEYS,
   VEHICLE_TYPES,
   type DealershipSettings,
@@ -43,13 +42,16 @@ function valueText(v: unknown): string {
 }
 
 /** Asks the new value of `key` as the text `dealers set --setting key=value` takes. */
-async function askValue(w: Wizard, d: Dealership, key: Key): Promise<string> {
-  const current = d.effectiveSettings[key];
-  const sample = settingsSchema.parse({})[key];
+async function askValue(w: Wizard, values: ReadonlyMap<Key, unknown>, key: Key): Promise<string> {
+  const current = values.get(key);
+  const sample = SETTING_DEFAULTS[key];
   if (key === 'template') {
+    const custom = values.get('custom_templates');
     return w.select(
       'Template:',
-      templateNames(d.effectiveSettings.custom_templates).map((t) => ({ name: t, value: t })),
+      templateNames(Array.isArray(custom) ? (custom as DealershipSettings['custom_templates']) : []).map(
+        (t) => ({ name: t, value: t }),
+      ),
       String(current),
     );
   }
@@ -81,16 +83,19 @@ export async function settingsFlow(w: Wizard): Promise<void> {
     message: 'Dealership',
   });
   const slug = picked!.slug;
-  const { resolveDealership } = await import('../../app/dealers.js');
+  const { showDealer, shownSettings } = await import('../../app/dealers.js');
   const dealers = await import('../commands/dealers.js');
   await w.busy(async () => dealers.show(w.env, [slug], {}, w.cmd));
   for (;;) {
-    const d = await w.read((ctx) => resolveDealership(ctx, slug));
+    const d = await w.read((ctx) => showDealer(ctx, slug));
+    const shown = shownSettings(d);
+    const values = new Map<Key, unknown>(shown.map((x) => [x.key, x.value]));
+    const source = new Map(shown.map((x) => [x.key, x.source]));
     const keys = SETTING_KEYS.filter((k) => k !== 'custom_templates');
     const width = Math.max(...keys.map((k) => k.length));
     const key = await w.select<Key | 'enabled' | ''>(`Change a setting of ${d.name}:`, [
       ...keys.map((k) => ({
-        name: `${k.padEnd(width)}  ${valueText(d.effectiveSettings[k]).padEnd(16)}${k in d.settings ? '' : ' (default)'}`,
+        name: `${k.padEnd(width)}  ${valueText(values.get(k)).padEnd(16)}${source.get(k) === 'set' ? '' : ` (${source.get(k)})`}`,
         value: k,
         description: HELP[k],
       })),
@@ -99,7 +104,7 @@ export async function settingsFlow(w: Wizard): Promise<void> {
         value: 'enabled' as const,
         short: 'enabled',
       },
-      { line: 'custom_templates: edit the registry file (silverfox dealers set --setting)' },
+      { line: 'custom_templates: silverfox dealers set NAME --setting custom_templates=JSON' },
       { name: 'Done', value: '' as const },
     ]);
     if (key === '') return;
@@ -113,7 +118,7 @@ export async function settingsFlow(w: Wizard): Promise<void> {
       opts = on ? { enable: true } : { disable: true };
       text = `enabled=${on ? 'yes' : 'no'}`;
     } else {
-      text = `${key}=${await askValue(w, d, key)}`;
+      text = `${key}=${await askValue(w, values, key)}`;
       opts = { setting: [text] };
     }
     const code = await w.step('dealers set', [slug, text], (env) => dealers.set(env, [slug], opts, w.cmd));
