@@ -114,6 +114,39 @@ export class CancelledError extends SilverfoxError {
   }
 }
 
+/**
+ * A failure as a result carries it (one dealership of a batch, a scrape checkpoint, the run log).
+ * `stack` is there only for a bug: an error silverfox did not raise on purpose.
+ */
+export interface Failure {
+  code: string;
+  message: string;
+  hints: string[];
+  stack?: string;
+}
+
+/** The words every bug report starts with (the CLI, the run log and per-dealership results). */
+export const BUG_PREFIX = 'internal error (this is a bug in silverfox): ';
+
+/**
+ * Turns anything thrown into a Failure. A SilverfoxError keeps its code and hints; an
+ * @inquirer/prompts cancellation is `cancelled`; anything else is a bug: code `internal`, the
+ * message says so and the stack is kept (never a raw SQLSTATE or errno as the code).
+ */
+export function toFailure(err: unknown): Failure {
+  if (err instanceof SilverfoxError) return { code: err.code, message: err.message, hints: [...err.hints] };
+  if ((err as { name?: unknown } | null)?.name === 'ExitPromptError')
+    return { code: 'cancelled', message: 'cancelled', hints: [] };
+  const e = err as { message?: unknown; stack?: unknown } | null | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return {
+    code: 'internal',
+    message: `${BUG_PREFIX}${message}`,
+    hints: ['Please report it with the command you ran and the stack (printed, and in the run log).'],
+    stack: typeof e?.stack === 'string' ? e.stack : undefined,
+  };
+}
+
 /** Masks the password of a connection URL for messages and logs. */
 export function maskUrl(url: string): string {
   try {

@@ -16,7 +16,7 @@ import {
   setEntriesStatus,
   type QueueEntryRecord,
 } from '../db/queue.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, toFailure, UsageError } from '../errors.js';
 import pLimit from 'p-limit';
 import type { DealershipSettings } from '../core/dealership.js';
 import { runCao, type CaoDealershipResult } from './cao.js';
@@ -265,7 +265,6 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
 }
 
 function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResult {
-  const e = err as { code?: string; message?: string; hints?: string[] };
   return {
     dealership: { id: entry.dealershipId, name: entry.dealershipName, slug: '' },
     status: 'failed',
@@ -277,7 +276,7 @@ function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResul
     filteredOut: [],
     counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
     files: [],
-    error: { code: e?.code ?? 'internal', message: e?.message ?? String(err), hints: e?.hints ?? [] },
+    error: toFailure(err),
     durationMs: 0,
   };
 }

@@ -1,6 +1,6 @@
 /** Helpers for declaring commands: lazy actions, example blocks, repeatable options. */
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, SilverfoxError, toFailure } from '../errors.js';
 import { Presentation } from './presentation.js';
 import type { CommandEnv } from './run.js';
 
@@ -138,7 +138,7 @@ export async function runTracked(
         e.pres.error(message, [
           'A staged order folder left behind is removed by the next order run; `silverfox doctor` checks.',
         ]);
-        const failure = { code: 'interrupted', message };
+        const failure = new SilverfoxError('interrupted', message);
         void writeRunLog(e, { name, args, started, code: exit, failure, lock: lockSpan })
           .then((file) => {
             if (file) process.stderr.write(`log: ${file}\n`);
@@ -201,7 +201,7 @@ async function writeRunLog(
 ): Promise<string | undefined> {
   try {
     const { appendRunLog, maskSecrets } = await import('../app/logs.js');
-    const f = run.failure as { code?: unknown; message?: unknown } | undefined;
+    const f = run.failure === undefined ? undefined : toFailure(run.failure);
     return appendRunLog(env.config, {
       time: run.started.toISOString(),
       pid: process.pid,
@@ -218,8 +218,9 @@ async function writeRunLog(
       ...(f !== undefined
         ? {
             error: {
-              code: typeof f?.code === 'string' ? f.code : 'internal',
-              message: maskSecrets(String(f?.message ?? f)),
+              code: f.code,
+              message: maskSecrets(f.message),
+              ...(f.stack ? { stack: maskSecrets(f.stack) } : {}),
             },
           }
         : {}),

@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import { caoJson, caoLine, partialExit, positiveInt, vehicleTable } from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 import { pdfAfterOrders } from './pdf.js';
 
 function printPreview(pres: Presentation, p: CaoPreview): void {
@@ -121,6 +121,7 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
       recovered: result.recovered,
       results: results.map((r) => caoJson(r, explain)),
     });
+    noteFailures(env, failuresOf(results));
     return Math.max(partialExit(result.failed, results.length), pdfExit);
   }
   if (results.length === 0) pres.out('no enabled dealership to order for');
@@ -158,5 +159,10 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
       `${results.length} dealerships: ${result.ordered} ordered, ${results.filter((r) => r.status === 'nothing_new').length} with nothing new, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
     );
   }
+  noteFailures(env, failuresOf(results));
   return Math.max(partialExit(result.failed, results.length), pdfExit);
 };
+
+function failuresOf(results: CaoResult['results']) {
+  return results.map((r) => ({ dealership: r.dealership.name, error: r.error }));
+}

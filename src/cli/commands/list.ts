@@ -5,7 +5,7 @@ import { ExitCode, InputError, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import { positiveInt, vehicleTable } from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 import { pdfAfterOrders } from './pdf.js';
 
 async function readStdin(): Promise<string> {
@@ -154,6 +154,13 @@ export const list: Action = async (env, args, opts) => {
       : ExitCode.ok;
     if (pres.json) pres.outJson(b);
     else printBatch(pres, b);
+    noteFailures(
+      env,
+      b.dealerships.map((d) => ({
+        dealership: d.dealership.name,
+        error: d.status === 'failed' ? d.error : null,
+      })),
+    );
     if (b.counts.failed > 0 && b.counts.failed === b.dealerships.length) return ExitCode.error;
     return Math.max(
       pdfExit,

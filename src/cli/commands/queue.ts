@@ -1,10 +1,10 @@
-import type { QueueItem } from '../../app/queue.js';
+import type { DueRunResult, QueueItem } from '../../app/queue.js';
 import { CancelledError, ExitCode, UsageError } from '../../errors.js';
 import { partialExit, positiveInt } from '../order-tables.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
 import { formatTime } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 
 const loadApp = () => import('../../app/queue.js');
 
@@ -150,6 +150,7 @@ export const caoDue: Action = async (env, dealers, opts) => {
       })),
       failed: result.failed,
     });
+    noteFailures(env, failuresOf(result.ran));
     return partialExit(result.failed, result.ran.length);
   }
   if (result.ran.length === 0) {
@@ -175,5 +176,10 @@ export const caoDue: Action = async (env, dealers, opts) => {
   pres.out(
     `${result.ran.length} scheduled order(s) of ${result.date}: ${result.ran.length - result.failed} done, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
   );
+  noteFailures(env, failuresOf(result.ran));
   return partialExit(result.failed, result.ran.length);
 };
+
+function failuresOf(ran: DueRunResult['ran']) {
+  return ran.map((r) => ({ dealership: r.entry.dealershipName, error: r.result.error }));
+}
