@@ -55,6 +55,16 @@ export class InputError extends SilverfoxError {
   }
 }
 
+/** A file named on the command line cannot be read: the same words from every command. */
+export function unreadableFile(file: string, cause?: unknown): InputError {
+  return new InputError(unreadableFileText(file), { file, cause, hints: ['Check the path and try again.'] });
+}
+
+/** The words of `unreadableFile`, for a check that reports several files together. */
+export function unreadableFileText(file: string): string {
+  return `${file} does not exist or cannot be read`;
+}
+
 /** Something named does not exist (dealership, order, VIN). */
 export class NotFoundError extends SilverfoxError {
   constructor(message: string, hints: string[] = []) {

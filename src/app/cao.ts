@@ -353,14 +353,20 @@ function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number)
   };
 }
 
-/** Resolves `dealers` / `all` into dealerships (every unknown name reported together). */
-export async function caoDealerships(ctx: AppContext, opts: Pick<CaoOptions, 'dealers' | 'all'>) {
+/** Usage errors of `dealers` / `all`, before anything is opened or asked. */
+export function checkCaoTarget(opts: Pick<CaoOptions, 'dealers' | 'all'>): void {
   const names = opts.dealers ?? [];
   if (opts.all && names.length > 0) throw new UsageError('give dealership names or --all, not both');
   if (!opts.all && names.length === 0)
     throw new UsageError('name at least one dealership, or use --all', [
       'Example: silverfox cao "Columbia Honda"',
     ]);
+}
+
+/** Resolves `dealers` / `all` into dealerships (every unknown name reported together). */
+export async function caoDealerships(ctx: AppContext, opts: Pick<CaoOptions, 'dealers' | 'all'>) {
+  checkCaoTarget(opts);
+  const names = opts.dealers ?? [];
   return opts.all ? (await listDealers(ctx)).filter((d) => d.enabled) : resolveDealerships(ctx, names);
 }
 

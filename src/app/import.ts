@@ -74,6 +74,7 @@ import {
   DatabaseError,
   InputError,
   SilverfoxError,
+  unreadableFileText,
   UsageError,
 } from '../errors.js';
 import type { AppContext } from './context.js';
@@ -266,7 +267,7 @@ function checkInputs(files: readonly string[]): InputSpec[] {
       if (!st.isFile()) problems.push(`${f} is not a file`);
       return { label: f, path: path.resolve(f), size: st.size };
     } catch {
-      problems.push(`${f} does not exist or cannot be read`);
+      problems.push(unreadableFileText(f));
       return { label: f, path: null, size: null };
     }
   });

@@ -4,6 +4,22 @@ import type { CaoDealershipResult } from '../app/cao.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Presentation } from './presentation.js';
 
+/**
+ * The one rule for every command that writes an order: without a terminal to ask at, it writes
+ * only with `--yes` (or looks only, with `--dry-run`). Call it after the usage checks, so a wrong
+ * command line is reported as such first.
+ */
+export function requireConfirmation(
+  pres: Presentation,
+  run: { command: string; dryRun: boolean; cron: string },
+): void {
+  if (run.dryRun || pres.yes || pres.interactive) return;
+  throw new UsageError(
+    `${run.command} writes orders and needs a confirmation: not at a terminal, so add --yes`,
+    [`Cron: ${run.cron}. To only look: add --dry-run.`],
+  );
+}
+
 /** The fields every vehicle table shows. */
 export interface VehicleRow {
   vin: string;

@@ -124,7 +124,7 @@ describe(`orders and log folders that refuse writes (${canMount ? 'tmpfs mounts'
     expect(cao.stderr).toMatch(/not writable|read-only/);
     expect(cao.stderr).toContain(dir);
     if (canMount) {
-      const list = await runCli(['list', HONDA, fleet[0]!, fleet[1]!, '--update-vin-log'], {
+      const list = await runCli(['list', HONDA, fleet[0]!, fleet[1]!, '--update-vin-log', '--yes'], {
         env: { ...t.env, SILVERFOX_ORDERS_DIR: dir },
       });
       expect(list.code, list.stderr).toBe(1);
@@ -166,14 +166,16 @@ describe(`orders and log folders that refuse writes (${canMount ? 'tmpfs mounts'
       path.join(t.dir, 'batch.csv'),
       fleet.slice(0, 20).map((vin) => ({ dealer: HONDA, vin })),
     );
-    const r = await runCli(['list', '--batch', batch], { env: { ...t.env, SILVERFOX_ORDERS_DIR: dir } });
+    const r = await runCli(['list', '--batch', batch, '--yes'], {
+      env: { ...t.env, SILVERFOX_ORDERS_DIR: dir },
+    });
     expect(r.code, r.stderr).toBe(1);
     expectCleanError(r.stderr, 'list --batch without an orders folder');
     // A batch reports each dealership's failure in its results table (stdout).
     expect(r.stdout).toContain(`the orders folder ${dir} does not exist`);
     await nothingWritten(dir, 'missing');
     mkdirSync(dir, { recursive: true });
-    const next = await runCli(['list', '--batch', batch, '--json'], {
+    const next = await runCli(['list', '--batch', batch, '--json', '--yes'], {
       env: { ...t.env, SILVERFOX_ORDERS_DIR: dir },
     });
     expect(next.code, next.stderr).toBe(0);

@@ -1,7 +1,14 @@
 import type { CaoPreview, CaoResult } from '../../app/cao.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
-import { caoJson, caoLine, partialExit, positiveInt, vehicleTable } from '../order-tables.js';
+import {
+  caoJson,
+  caoLine,
+  partialExit,
+  positiveInt,
+  requireConfirmation,
+  vehicleTable,
+} from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
 import { noteFailures, withApp } from '../run.js';
 import { pdfAfterOrders } from './pdf.js';
@@ -43,11 +50,9 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
   const explain = Boolean(opts.explain);
   const all = Boolean(opts.all);
   const concurrency = positiveInt('--concurrency', opts.concurrency);
-  if (!dryRun && !pres.yes && !pres.interactive) {
-    throw new UsageError('cao writes orders and needs a confirmation: not at a terminal, so add --yes', [
-      'Cron: silverfox cao --all --yes. To only look: add --dry-run.',
-    ]);
-  }
+  const { runCao, checkCaoTarget } = await import('../../app/cao.js');
+  checkCaoTarget({ dealers, all });
+  requireConfirmation(pres, { command: 'cao', dryRun, cron: 'silverfox cao --all --yes' });
   const shown = new Set<number>();
   // Prompts one dealership at a time, even when --all runs several at once.
   let turn: Promise<unknown> = Promise.resolve();
@@ -63,7 +68,6 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
           return ask;
         }
       : undefined;
-  const { runCao } = await import('../../app/cao.js');
   let done = 0;
   // What a signal would roll back: the orders being written; those finished are committed.
   const writing = new Set<string>();

@@ -1,6 +1,6 @@
 import type { DueRunResult, QueueItem } from '../../app/queue.js';
 import { CancelledError, ExitCode, UsageError } from '../../errors.js';
-import { partialExit, positiveInt } from '../order-tables.js';
+import { partialExit, positiveInt, requireConfirmation } from '../order-tables.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
 import { formatTime } from '../presentation.js';
@@ -95,12 +95,7 @@ export const caoDue: Action = async (env, dealers, opts) => {
     throw new UsageError('--due and --all contradict each other: --due runs what the schedule says');
   if (opts.template) throw new UsageError("--due uses each scheduled order's own template; drop --template");
   const dryRun = Boolean(opts.dryRun);
-  if (!dryRun && !pres.yes && !pres.interactive) {
-    throw new UsageError(
-      'cao --due writes orders and needs a confirmation: not at a terminal, so add --yes',
-      ['Cron: silverfox cao --due --yes. To only look: add --dry-run.'],
-    );
-  }
+  requireConfirmation(pres, { command: 'cao --due', dryRun, cron: 'silverfox cao --due --yes' });
   const { runDueOrders, getQueue } = await loadApp();
   const result = await withApp(env, async (ctx) => {
     if (!dryRun && !pres.yes) {

@@ -1,0 +1,82 @@
+/** Papercuts a new user met (issue 16), each checked on the built binary against both databases. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveDealership } from '../../src/app/dealers.js';
+import { runCli } from '../helpers/cli.js';
+import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
+import { makeVin, seedInventory } from '../helpers/inventory.js';
+
+describe.each(DATABASE_KINDS)('papercuts on %s', (kind) => {
+  let t: TestEnv;
+  const vins = [makeVin(1, '1HGCM826'), makeVin(2, '1HGCM826')];
+  const count = async (sql: string) => {
+    const ctx = await t.open();
+    try {
+      return Number((await ctx.db.query<{ n: number }>(sql)).rows[0]!.n);
+    } finally {
+      await ctx.db.close();
+    }
+  };
+  beforeAll(async () => {
+    t = await createTestEnv(kind);
+    const ctx = await t.open();
+    try {
+      const honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
+      await seedInventory(
+        ctx.db,
+        honda,
+        vins.map((vin) => ({ vin })),
+      );
+    } finally {
+      await ctx.db.close();
+    }
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('cao without a dealership and without a terminal: the usage error comes before --yes', async () => {
+    const r = await runCli(['cao'], { env: t.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('name at least one dealership, or use --all');
+    expect(r.stderr).not.toContain('--yes');
+    const both = await runCli(['cao', 'Columbia Honda', '--all'], { env: t.env });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('not both');
+  });
+
+  it('list follows the rule of cao: without a terminal it writes only with --yes', async () => {
+    const r = await runCli(['list', 'Columbia Honda', vins[0]!], { env: t.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'list writes orders and needs a confirmation: not at a terminal, so add --yes',
+    );
+    const batch = path.join(t.dir, 'batch.csv');
+    writeFileSync(batch, `dealership,vin\nColumbia Honda,${vins[0]}\n`);
+    const b = await runCli(['list', '--batch', batch, '--json'], { env: t.env });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('add --yes');
+    expect(await count('SELECT count(*)::int AS n FROM orders')).toBe(0);
+    const dry = await runCli(['list', 'Columbia Honda', vins[0]!, '--dry-run', '--json'], { env: t.env });
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout).status).toBe('dry_run');
+    const yes = await runCli(['list', 'Columbia Honda', vins[0]!, '--yes', '--json'], { env: t.env });
+    expect(yes.code).toBe(0);
+    expect(JSON.parse(yes.stdout).status).toBe('ordered');
+    expect(await count('SELECT count(*)::int AS n FROM orders')).toBe(1);
+  });
+
+  it('list --file and list --batch with a missing file say so as import does', async () => {
+    const missing = path.join(t.dir, 'missing.txt');
+    for (const args of [
+      ['list', 'Columbia Honda', '--file', missing, '--yes'],
+      ['list', '--batch', missing, '--yes'],
+      ['import', missing],
+    ]) {
+      const r = await runCli(args, { env: t.env });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain(`error: ${missing} does not exist or cannot be read`);
+      expect(r.stderr, args.join(' ')).toContain('Check the path and try again.');
+      expect(r.stderr).not.toMatch(/ENOENT/);
+    }
+  });
+});
