@@ -177,6 +177,8 @@ export interface DueRunOptions {
 export interface DueRunItem {
   entry: QueueEntryRecord;
   status: 'done' | 'failed' | 'dry_run';
+  /** Failed, or (dry run) would fail: counted in `failed` either way. */
+  failed: boolean;
   result: CaoDealershipResult;
   /** Why it failed, or a note such as "nothing new to order" (also recorded on the entry). */
   reason: string | null;
@@ -187,6 +189,7 @@ export interface DueRunResult {
   ran: DueRunItem[];
   /** Entries of the day that were not pending (done, skipped, failed earlier...). */
   notPending: QueueItem[];
+  /** Entries that failed; on a dry run, those that would fail (e.g. no inventory). */
   failed: number;
 }
 
@@ -245,7 +248,7 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
           : result.status === 'nothing_new'
             ? 'nothing new to order'
             : null;
-        if (opts.dryRun) return { entry, status: 'dry_run', result, reason };
+        if (opts.dryRun) return { entry, status: 'dry_run', failed, result, reason };
         await finishEntry(ctx.db, entry.id, {
           status: failed ? 'failed' : 'done',
           orderId: result.orderId,
@@ -257,11 +260,11 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
           phase: failed ? 'failed' : 'done',
           message: reason ?? result.status,
         });
-        return { entry, status: failed ? 'failed' : 'done', result, reason };
+        return { entry, status: failed ? 'failed' : 'done', failed, result, reason };
       }),
     ),
   );
-  return { date: day, ran, notPending, failed: ran.filter((r) => r.status === 'failed').length };
+  return { date: day, ran, notPending, failed: ran.filter((r) => r.failed).length };
 }
 
 function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResult {

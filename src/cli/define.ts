@@ -139,7 +139,7 @@ export async function runTracked(
           'A staged order folder left behind is removed by the next order run; `silverfox doctor` checks.',
         ]);
         const failure = new SilverfoxError('interrupted', message);
-        void writeRunLog(e, { name, args, started, code: exit, failure, lock: lockSpan })
+        void writeRunLog(e, { name, args, started, code: exit, failure, lock: lockSpan, cmd })
           .then((file) => {
             if (file) process.stderr.write(`log: ${file}\n`);
           })
@@ -181,7 +181,7 @@ export async function runTracked(
     await lock?.release().catch(() => {});
   }
   if (env && !UNLOGGED_COMMANDS.has(name)) {
-    const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan });
+    const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan, cmd });
     if (file && code !== ExitCode.ok) process.stderr.write(`log: ${file}\n`);
   }
   return code;
@@ -197,6 +197,7 @@ async function writeRunLog(
     code: number;
     failure: unknown;
     lock?: { waitMs: number; heldMs: number };
+    cmd: Command;
   },
 ): Promise<string | undefined> {
   try {
@@ -207,8 +208,14 @@ async function writeRunLog(
       pid: process.pid,
       command: run.name,
       args: run.args,
+      // Only the options given (flag or environment), not commander's defaults: `logs` shows them.
       options: Object.fromEntries(
-        Object.entries(env.flags).filter(([k, v]) => v !== undefined && !(k === 'color' && v === true)),
+        Object.entries(env.flags).filter(
+          ([k, v]) =>
+            v !== undefined &&
+            !(k === 'color' && v === true) &&
+            run.cmd.getOptionValueSourceWithGlobals(k) !== 'default',
+        ),
       ),
       database: env.config.databaseUrl ? 'server' : 'embedded',
       ...env.notes,

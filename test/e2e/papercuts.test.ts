@@ -79,4 +79,35 @@ describe.each(DATABASE_KINDS)('papercuts on %s', (kind) => {
       expect(r.stderr).not.toMatch(/ENOENT/);
     }
   });
+
+  it('cao --due --dry-run counts the orders that would fail, not "done"', async () => {
+    // Thursday 26 November 2026: 11 scheduled orders, none of them for a dealership with inventory.
+    const r = await runCli(['cao', '--due', '--date', '2026-11-26', '--dry-run'], { env: t.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('11 scheduled order(s) of 2026-11-26: 0 would run, 11 would fail (dry run');
+    expect(r.stdout).toContain('would fail');
+    expect(r.stdout).not.toMatch(/\d+ done, 0 failed/);
+    const j = await runCli(['cao', '--due', '--date', '2026-11-26', '--dry-run', '--json'], { env: t.env });
+    expect(JSON.parse(j.stdout).failed).toBe(11);
+  });
+
+  it('logs shows the options that change what a run did: a --dry-run cao is not a real one', async () => {
+    const since = new Date().toISOString();
+    const dry = await runCli(['cao', '--all', '--dry-run', '--json', '--template', 'standard'], {
+      env: t.env,
+    });
+    expect(dry.code).toBe(0);
+    const real = await runCli(['cao', '--all'], { env: t.env });
+    expect(real.code).toBe(2);
+    const r = await runCli(['logs', '--command', 'cao', '--since', since], {
+      env: { ...t.env, COLUMNS: '300' },
+    });
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => / cao /.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows.filter((l) => l.includes('cao --all --dry-run --template standard'))).toHaveLength(1);
+    expect(rows.filter((l) => /cao --all\s/.test(l) && !l.includes('--dry-run'))).toHaveLength(1);
+    // How it printed (--json, --yes) does not change what it did.
+    expect(r.stdout).not.toContain('--json');
+  });
 });

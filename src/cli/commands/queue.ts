@@ -146,7 +146,7 @@ export const caoDue: Action = async (env, dealers, opts) => {
       failed: result.failed,
     });
     noteFailures(env, failuresOf(result.ran));
-    return partialExit(result.failed, result.ran.length);
+    return dryRun ? ExitCode.ok : partialExit(result.failed, result.ran.length);
   }
   if (result.ran.length === 0) {
     pres.out(
@@ -161,18 +161,21 @@ export const caoDue: Action = async (env, dealers, opts) => {
         r.entry.dealershipName,
         r.entry.template,
         r.entry.vehicleTypes.join(','),
-        r.status === 'failed' ? pres.c.red('failed') : r.result.status,
+        r.failed ? pres.c.red(r.status === 'dry_run' ? 'would fail' : 'failed') : r.result.status,
         r.result.orderId ? `#${r.result.orderId}` : '',
         r.result.vehicles.length,
-        r.status === 'failed' ? (r.reason ?? '') : (r.result.folder ?? r.reason ?? ''),
+        r.failed ? (r.reason ?? '') : (r.result.folder ?? r.reason ?? ''),
       ]),
     ),
   );
+  const ok = result.ran.length - result.failed;
   pres.out(
-    `${result.ran.length} scheduled order(s) of ${result.date}: ${result.ran.length - result.failed} done, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
+    dryRun
+      ? `${result.ran.length} scheduled order(s) of ${result.date}: ${ok} would run, ${result.failed} would fail (dry run: nothing written)`
+      : `${result.ran.length} scheduled order(s) of ${result.date}: ${ok} done, ${result.failed} failed`,
   );
   noteFailures(env, failuresOf(result.ran));
-  return partialExit(result.failed, result.ran.length);
+  return dryRun ? ExitCode.ok : partialExit(result.failed, result.ran.length);
 };
 
 function failuresOf(ran: DueRunResult['ran']) {
