@@ -110,4 +110,34 @@ describe.each(DATABASE_KINDS)('papercuts on %s', (kind) => {
     // How it printed (--json, --yes) does not change what it did.
     expect(r.stdout).not.toContain('--json');
   });
+
+  it('orders list totals leave voided orders out', async () => {
+    const made = await runCli(['list', 'Columbia Honda', vins[1]!, '--yes', '--json'], { env: t.env });
+    expect(made.code).toBe(0);
+    const { orderId } = JSON.parse(made.stdout) as { orderId: number };
+    const before = await runCli(['orders', 'list'], { env: t.env });
+    const total = /(\d+) order\(s\), (\d+) vehicles/.exec(before.stdout)!;
+    const [orders, vehicles] = [Number(total[1]), Number(total[2])];
+    expect(orders).toBeGreaterThan(0);
+    const voided = await runCli(['orders', 'void', String(orderId), '--yes'], { env: t.env });
+    expect(voided.code).toBe(0);
+    const after = await runCli(['orders', 'list'], { env: t.env });
+    expect(after.stdout).toContain(
+      `${orders - 1} order(s), ${vehicles - 1} vehicles (and 1 voided order(s), not counted)`,
+    );
+  });
+
+  it('a dry-run import logs what it would do, not rows imported', async () => {
+    const since = new Date().toISOString();
+    const csv = path.join(t.dir, 'inventory.csv');
+    writeFileSync(
+      csv,
+      `dealership,vin,make,model,year,condition,price\nHW Kia,${makeVin(7, '5XYP3DHC')},Kia,Telluride,2025,new,45000\n`,
+    );
+    const r = await runCli(['import', csv, '--dry-run'], { env: t.env });
+    expect(r.code).toBe(0);
+    const logs = await runCli(['logs', '--json', '--command', 'import', '--since', since], { env: t.env });
+    const [entry] = JSON.parse(logs.stdout) as { counts: Record<string, number> }[];
+    expect(entry!.counts).toEqual({ read: 1, wouldImport: 1, wouldReject: 0 });
+  });
 });
