@@ -40,6 +40,9 @@ export class Presentation {
   /** True when we may ask the operator a question. */
   readonly interactive: boolean;
   private readonly spinners: boolean;
+  /** Stops of the spinners running now (cleared before an error line). */
+  private readonly liveSpinners = new Set<() => void>();
+  private errorShown = false;
 
   constructor(
     flags: GlobalFlags,
@@ -98,8 +101,14 @@ export class Presentation {
     this.streams.stderr.write(`${this.ce.yellow('warning:')} ${text}\n`);
   }
 
-  /** An error with its hints on stderr. */
+  /**
+   * An error with its hints on stderr. Spinners still running are cleared first and none starts
+   * after it: a frame drawn after the error line would hide or garble it.
+   */
   error(text: string, hints: readonly string[] = []): void {
+    this.errorShown = true;
+    for (const stop of this.liveSpinners) stop();
+    this.liveSpinners.clear();
     this.streams.stderr.write(`${this.ce.red('error:')} ${text}\n`);
     for (const h of hints) this.streams.stderr.write(`  ${h}\n`);
   }
@@ -142,7 +151,8 @@ export class Presentation {
 
   /** A spinner on stderr when allowed; otherwise plain lines (or nothing with --quiet). */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.spinners) {
+    const plain = () => !this.spinners || this.errorShown;
+    if (plain()) {
       return {
         update: () => {},
         succeed: (t) => this.info(t),
@@ -151,14 +161,22 @@ export class Presentation {
       };
     }
     const { default: ora } = await import('ora');
+    // An error printed while ora was loading: no spinner after it.
+    if (plain()) return this.spinner(text);
     const s = ora({ text, stream: this.streams.stderr, spinner: 'line', color: 'cyan' }).start();
+    const stop = () => void s.stop();
+    this.liveSpinners.add(stop);
+    const done = (f: () => void) => {
+      this.liveSpinners.delete(stop);
+      f();
+    };
     return {
       update: (t) => {
         s.text = t;
       },
-      succeed: (t) => s.stopAndPersist({ symbol: this.ce.green('ok'), text: t }),
-      fail: (t) => s.stopAndPersist({ symbol: this.ce.red('!!'), text: t }),
-      stop: () => s.stop(),
+      succeed: (t) => done(() => s.stopAndPersist({ symbol: this.ce.green('ok'), text: t })),
+      fail: (t) => done(() => s.stopAndPersist({ symbol: this.ce.red('!!'), text: t })),
+      stop: () => done(stop),
     };
   }
 
