@@ -25,10 +25,14 @@ describe('vehicle tables', () => {
 
   it('the order table and the --explain tables cut a long name the same way', () => {
     const toOrder = vehicleTable(pres, [long, short], [['reason', (v) => v.reason]]);
-    const explained = vehicleTable(pres, [long, short], [
-      ['filter', (v) => v.filter],
-      ['why', (v) => v.detail],
-    ]);
+    const explained = vehicleTable(
+      pres,
+      [long, short],
+      [
+        ['filter', (v) => v.filter],
+        ['why', (v) => v.detail],
+      ],
+    );
     const name = cut(`2024 Mercedes-Benz ${long.model}`, VEHICLE_NAME_WIDTH);
     expect(name).toHaveLength(VEHICLE_NAME_WIDTH);
     for (const table of [toOrder, explained]) {
