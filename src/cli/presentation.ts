@@ -42,7 +42,8 @@ export class Presentation {
   private readonly spinners: boolean;
   /** Stops of the spinners running now (cleared before an error line). */
   private readonly liveSpinners = new Set<() => void>();
-  private errorShown = false;
+  /** Error lines printed so far (a spinner asked for before one never starts after it). */
+  private errorsShown = 0;
 
   constructor(
     flags: GlobalFlags,
@@ -102,11 +103,11 @@ export class Presentation {
   }
 
   /**
-   * An error with its hints on stderr. Spinners still running are cleared first and none starts
-   * after it: a frame drawn after the error line would hide or garble it.
+   * An error with its hints on stderr. Spinners still running are cleared first, and one asked for
+   * before the error but not yet drawn never starts: a frame after the error line would garble it.
    */
   error(text: string, hints: readonly string[] = []): void {
-    this.errorShown = true;
+    this.errorsShown++;
     for (const stop of this.liveSpinners) stop();
     this.liveSpinners.clear();
     this.streams.stderr.write(`${this.ce.red('error:')} ${text}\n`);
@@ -149,20 +150,24 @@ export class Presentation {
       .join('\n');
   }
 
+  /** No spinner: the final line only (nothing with --quiet). */
+  private plainSpinner(): Spinner {
+    return {
+      update: () => {},
+      succeed: (t) => this.info(t),
+      fail: (t) => this.streams.stderr.write(`${t}\n`),
+      stop: () => {},
+    };
+  }
+
   /** A spinner on stderr when allowed; otherwise plain lines (or nothing with --quiet). */
   async spinner(text: string): Promise<Spinner> {
-    const plain = () => !this.spinners || this.errorShown;
-    if (plain()) {
-      return {
-        update: () => {},
-        succeed: (t) => this.info(t),
-        fail: (t) => this.streams.stderr.write(`${t}\n`),
-        stop: () => {},
-      };
-    }
+    const errorsBefore = this.errorsShown;
+    const plain = () => !this.spinners || this.errorsShown !== errorsBefore;
+    if (plain()) return this.plainSpinner();
     const { default: ora } = await import('ora');
-    // An error printed while ora was loading: no spinner after it.
-    if (plain()) return this.spinner(text);
+    // An error printed while ora was loading (import's spinner comes up late): none after it.
+    if (plain()) return this.plainSpinner();
     const s = ora({ text, stream: this.streams.stderr, spinner: 'line', color: 'cyan' }).start();
     const stop = () => void s.stop();
     this.liveSpinners.add(stop);

@@ -35,12 +35,23 @@ describe('spinners and error lines at a terminal', () => {
     expect(after).not.toContain('importing rows');
   });
 
-  it('a spinner asked for after the error line never starts', async () => {
+  it('a spinner asked for before the error line but not drawn yet never starts after it', async () => {
     const { pres, written } = atTerminal();
+    // As import does: the spinner is asked for, the run fails while ora is still loading.
+    const late = pres.spinner('importing rows');
     pres.error('the database is down');
-    const s = await pres.spinner('writing the order');
+    const s = await late;
     await sleep(300);
     s.stop();
-    expect(written()).not.toContain('writing the order');
+    expect(written()).not.toContain('importing rows');
+  });
+
+  it('a new task after an error line (the wizard goes on) gets its spinner again', async () => {
+    const { pres, written } = atTerminal();
+    pres.error('Spirit Lexus: FAILED');
+    const s = await pres.spinner('working out what to order');
+    await sleep(300);
+    s.succeed('done');
+    expect(written()).toContain('working out what to order');
   });
 });
