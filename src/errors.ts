@@ -55,6 +55,16 @@ export class InputError extends SilverfoxError {
   }
 }
 
+/** A file named on the command line cannot be read: the same words from every command. */
+export function unreadableFile(file: string, cause?: unknown): InputError {
+  return new InputError(unreadableFileText(file), { file, cause, hints: ['Check the path and try again.'] });
+}
+
+/** The words of `unreadableFile`, for a check that reports several files together. */
+export function unreadableFileText(file: string): string {
+  return `${file} does not exist or cannot be read`;
+}
+
 /** Something named does not exist (dealership, order, VIN). */
 export class NotFoundError extends SilverfoxError {
   constructor(message: string, hints: string[] = []) {
@@ -112,6 +122,39 @@ export class CancelledError extends SilverfoxError {
   constructor(message = 'cancelled') {
     super('cancelled', message, { exitCode: ExitCode.error });
   }
+}
+
+/**
+ * A failure as a result carries it (one dealership of a batch, a scrape checkpoint, the run log).
+ * `stack` is there only for a bug: an error silverfox did not raise on purpose.
+ */
+export interface Failure {
+  code: string;
+  message: string;
+  hints: string[];
+  stack?: string;
+}
+
+/** The words every bug report starts with (the CLI, the run log and per-dealership results). */
+export const BUG_PREFIX = 'internal error (this is a bug in silverfox): ';
+
+/**
+ * Turns anything thrown into a Failure. A SilverfoxError keeps its code and hints; an
+ * @inquirer/prompts cancellation is `cancelled`; anything else is a bug: code `internal`, the
+ * message says so and the stack is kept (never a raw SQLSTATE or errno as the code).
+ */
+export function toFailure(err: unknown): Failure {
+  if (err instanceof SilverfoxError) return { code: err.code, message: err.message, hints: [...err.hints] };
+  if ((err as { name?: unknown } | null)?.name === 'ExitPromptError')
+    return { code: 'cancelled', message: 'cancelled', hints: [] };
+  const e = err as { message?: unknown; stack?: unknown } | null | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return {
+    code: 'internal',
+    message: `${BUG_PREFIX}${message}`,
+    hints: ['Please report it with the command you ran and the stack (printed, and in the run log).'],
+    stack: typeof e?.stack === 'string' ? e.stack : undefined,
+  };
 }
 
 /** Masks the password of a connection URL for messages and logs. */

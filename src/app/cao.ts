@@ -18,7 +18,7 @@ import { resolveTemplate } from '../core/templates.js';
 import type { Queryable } from '../db/database.js';
 import { selectActiveSnapshotId, selectActiveVehicles } from '../db/active-vehicles.js';
 import { selectVinLogFacts } from '../db/vinlog.js';
-import { SilverfoxError, UsageError } from '../errors.js';
+import { toFailure, UsageError, type Failure } from '../errors.js';
 import type { AppContext } from './context.js';
 import { listDealers, orderSettings, resolveDealerships, type Dealership } from './dealers.js';
 import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
@@ -124,7 +124,7 @@ export interface CaoDealershipResult {
   };
   files: { path: string; sha256: string; bytes: number }[];
   /** Set when the dealership failed (status `failed`). */
-  error?: { code: string; message: string; hints: string[] };
+  error?: Failure;
   durationMs: number;
 }
 
@@ -341,10 +341,6 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
 }
 
 function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number): CaoDealershipResult {
-  const e =
-    err instanceof SilverfoxError
-      ? { code: err.code, message: err.message, hints: err.hints }
-      : { code: 'internal', message: (err as Error)?.message ?? String(err), hints: [] };
   return {
     dealership: { id: d.id, name: d.name, slug: d.slug },
     status: 'failed',
@@ -357,19 +353,25 @@ function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number)
     filteredOut: [],
     counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
     files: [],
-    error: e,
+    error: toFailure(err),
     durationMs: Date.now() - started,
   };
 }
 
-/** Resolves `dealers` / `all` into dealerships (every unknown name reported together). */
-export async function caoDealerships(ctx: AppContext, opts: Pick<CaoOptions, 'dealers' | 'all'>) {
+/** Usage errors of `dealers` / `all`, before anything is opened or asked. */
+export function checkCaoTarget(opts: Pick<CaoOptions, 'dealers' | 'all'>): void {
   const names = opts.dealers ?? [];
   if (opts.all && names.length > 0) throw new UsageError('give dealership names or --all, not both');
   if (!opts.all && names.length === 0)
     throw new UsageError('name at least one dealership, or use --all', [
       'Example: silverfox cao "Columbia Honda"',
     ]);
+}
+
+/** Resolves `dealers` / `all` into dealerships (every unknown name reported together). */
+export async function caoDealerships(ctx: AppContext, opts: Pick<CaoOptions, 'dealers' | 'all'>) {
+  checkCaoTarget(opts);
+  const names = opts.dealers ?? [];
   return opts.all ? (await listDealers(ctx)).filter((d) => d.enabled) : resolveDealerships(ctx, names);
 }
 

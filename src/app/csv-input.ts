@@ -14,7 +14,7 @@ import Papa from 'papaparse';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parseCsvRows } from '../core/csv-rows.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, unreadableFile, UsageError } from '../errors.js';
 
 /** A quoted field running on for longer than this is a missing closing quote, not data. */
 const MAX_ROW_CHARS = 16 * 1024 * 1024;
@@ -386,10 +386,7 @@ export function readSmallCsv(opts: { file?: string; text?: string }, what: strin
     try {
       text = readFileSync(opts.file, 'utf8');
     } catch (err) {
-      throw new InputError(`cannot read ${opts.file}: ${(err as Error).message}`, {
-        file: opts.file,
-        cause: err,
-      });
+      throw unreadableFile(opts.file, err);
     }
   }
   return Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false }).data;

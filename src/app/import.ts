@@ -36,7 +36,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { yearIn } from '../core/calendar.js';
 import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
-import { DealershipResolver, nameKey, type NamedDealership } from '../core/dealership.js';
+import { DealershipResolver, nameKey, slugify, type NamedDealership } from '../core/dealership.js';
 import { decideHold, dropGuardRatio, type SnapshotHold } from '../core/drop-guard.js';
 import {
   addCounts,
@@ -74,6 +74,7 @@ import {
   DatabaseError,
   InputError,
   SilverfoxError,
+  unreadableFileText,
   UsageError,
 } from '../errors.js';
 import type { AppContext } from './context.js';
@@ -266,7 +267,7 @@ function checkInputs(files: readonly string[]): InputSpec[] {
       if (!st.isFile()) problems.push(`${f} is not a file`);
       return { label: f, path: path.resolve(f), size: st.size };
     } catch {
-      problems.push(`${f} does not exist or cannot be read`);
+      problems.push(unreadableFileText(f));
       return { label: f, path: null, size: null };
     }
   });
@@ -651,8 +652,12 @@ class ImportRun {
       }
       const display = detachString(name.trim().replace(/\s+/g, ' '));
       await this.batcher.idle();
-      const id = await insertFeedDealership(this.tx, display, key);
-      found = { id, name: display, slug: key, aliases: [] };
+      // The registry's slug for the name, so a dealership named in a feed and later in the
+      // registry gets one slug, not two (nameKey also drops accents; slugify drops accented
+      // letters). A name slugify leaves empty (only accented letters) keeps its name key.
+      const slug = slugify(display) || key;
+      const id = await insertFeedDealership(this.tx, display, slug);
+      found = { id, name: display, slug, aliases: [] };
       this.resolver.add(found);
       created = true;
     }

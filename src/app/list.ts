@@ -14,7 +14,7 @@ import { resolveTemplate } from '../core/templates.js';
 import type { Queryable } from '../db/database.js';
 import { selectActiveVehiclesByStocks, selectActiveVehiclesByVins } from '../db/active-vehicles.js';
 import { selectOrderByIdempotencyKey } from '../db/orders.js';
-import { InputError, SilverfoxError, UsageError } from '../errors.js';
+import { InputError, toFailure, UsageError, type Failure } from '../errors.js';
 import { orderVehicle, reported, type ReportedVehicle } from './cao.js';
 import type { AppContext } from './context.js';
 import { readSmallCsv } from './csv-input.js';
@@ -330,7 +330,7 @@ export type BatchDealershipResult =
       dealership: { id: number; name: string; slug: string };
       status: 'failed';
       idempotencyKey: string;
-      error: { code: string; message: string; hints: string[] };
+      error: Failure;
     };
 
 export interface ListBatchResult {
@@ -442,10 +442,7 @@ export async function runListBatch(ctx: AppContext, opts: ListBatchOptions): Pro
             dealership: { id: d.id, name: d.name, slug: d.slug },
             status: 'failed',
             idempotencyKey,
-            error:
-              err instanceof SilverfoxError
-                ? { code: err.code, message: err.message, hints: err.hints }
-                : { code: 'internal', message: (err as Error)?.message ?? String(err), hints: [] },
+            error: toFailure(err),
           };
         }
         opts.onProgress?.({ dealership: d.name, done: ++done, total, status: r.status });

@@ -41,13 +41,25 @@ export interface RunLogEntry {
   lock?: { waitMs: number; heldMs: number };
   durationMs: number;
   exitCode: number;
-  error?: { code: string; message: string };
+  /** Why the run failed; `stack` only for a bug (code `internal`). */
+  error?: { code: string; message: string; stack?: string };
+  /** Dealerships of a batch that failed while the others went on; `stack` only for a bug. */
+  failures?: RunLogFailure[];
+}
+
+/** One dealership's failure in a run log line. */
+export interface RunLogFailure {
+  dealership: string;
+  code: string;
+  message: string;
+  stack?: string;
 }
 
 /** What a command adds to its log line while it runs (see CommandEnv.note). */
 export interface RunLogNotes {
   dealerships?: string[];
   counts?: Record<string, number>;
+  failures?: RunLogFailure[];
 }
 
 const FILE_RE = /^silverfox-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$/;

@@ -7,19 +7,7 @@
  * - `db prune`: drop the raw and normalized rows of archived snapshots beyond the newest N per
  *   dealership. The snapshot rows (history) and the active snapshot are never touched.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import {
@@ -34,6 +22,7 @@ import {
   vacuumSnapshotTables,
 } from '../db/maintenance.js';
 import { OutputError, UsageError } from '../errors.js';
+import { replaceFileDurableSync } from '../output/durable-fs.js';
 import type { AppContext } from './context.js';
 
 export interface ArchiveOptions {
@@ -83,19 +72,6 @@ function walk(dir: string, rel = ''): string[] {
   return out.sort();
 }
 
-function writeDurably(file: string, data: Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
-
 /** Zips `folder` (entries under its own name) into `zipFile`, verified by reading it back. */
 function zipFolder(folder: string, zipFile: string): { files: number; bytes: number; zipBytes: number } {
   const root = path.basename(folder);
@@ -111,7 +87,7 @@ function zipFolder(folder: string, zipFile: string): { files: number; bytes: num
     tree[`${root}/${n}`] = [data, { level: STORED.test(n) ? 0 : 6, mtime: statSync(full).mtime }];
   }
   const zipped = zipSync(tree);
-  writeDurably(zipFile, zipped);
+  replaceFileDurableSync(zipFile, zipped);
   const back = unzipSync(new Uint8Array(readFileSync(zipFile)));
   const entries = Object.keys(back).filter((k) => !k.endsWith('/'));
   if (

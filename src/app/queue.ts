@@ -16,7 +16,7 @@ import {
   setEntriesStatus,
   type QueueEntryRecord,
 } from '../db/queue.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, toFailure, UsageError } from '../errors.js';
 import pLimit from 'p-limit';
 import type { DealershipSettings } from '../core/dealership.js';
 import { runCao, type CaoDealershipResult } from './cao.js';
@@ -177,6 +177,8 @@ export interface DueRunOptions {
 export interface DueRunItem {
   entry: QueueEntryRecord;
   status: 'done' | 'failed' | 'dry_run';
+  /** Failed, or (dry run) would fail: counted in `failed` either way. */
+  failed: boolean;
   result: CaoDealershipResult;
   /** Why it failed, or a note such as "nothing new to order" (also recorded on the entry). */
   reason: string | null;
@@ -187,6 +189,7 @@ export interface DueRunResult {
   ran: DueRunItem[];
   /** Entries of the day that were not pending (done, skipped, failed earlier...). */
   notPending: QueueItem[];
+  /** Entries that failed; on a dry run, those that would fail (e.g. no inventory). */
   failed: number;
 }
 
@@ -245,7 +248,7 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
           : result.status === 'nothing_new'
             ? 'nothing new to order'
             : null;
-        if (opts.dryRun) return { entry, status: 'dry_run', result, reason };
+        if (opts.dryRun) return { entry, status: 'dry_run', failed, result, reason };
         await finishEntry(ctx.db, entry.id, {
           status: failed ? 'failed' : 'done',
           orderId: result.orderId,
@@ -257,15 +260,14 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
           phase: failed ? 'failed' : 'done',
           message: reason ?? result.status,
         });
-        return { entry, status: failed ? 'failed' : 'done', result, reason };
+        return { entry, status: failed ? 'failed' : 'done', failed, result, reason };
       }),
     ),
   );
-  return { date: day, ran, notPending, failed: ran.filter((r) => r.status === 'failed').length };
+  return { date: day, ran, notPending, failed: ran.filter((r) => r.failed).length };
 }
 
 function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResult {
-  const e = err as { code?: string; message?: string; hints?: string[] };
   return {
     dealership: { id: entry.dealershipId, name: entry.dealershipName, slug: '' },
     status: 'failed',
@@ -277,7 +279,7 @@ function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResul
     filteredOut: [],
     counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
     files: [],
-    error: { code: e?.code ?? 'internal', message: e?.message ?? String(err), hints: e?.hints ?? [] },
+    error: toFailure(err),
     durationMs: 0,
   };
 }

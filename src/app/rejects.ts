@@ -7,6 +7,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { neutralizeFormula } from '../core/templates.js';
 import { OutputError } from '../errors.js';
 
 const HEADER = 'file,line,reason,detail,original\n';
@@ -17,11 +18,10 @@ function cell(v: string, delimiter = ','): string {
     : v;
 }
 
-// A spreadsheet would run a cell starting with = + @ - tab or CR as a formula: such a cell gets a
-// leading apostrophe (the only change ever made to an original line).
-function safe(v: string): string {
-  return /^[=+@\t\r-]/.test(v) ? `'${v}` : v;
-}
+// A spreadsheet would run a cell starting with = + @ tab CR (or - and not a number) as a formula:
+// such a cell gets a leading apostrophe (the only change ever made to an original line). The one
+// rule of every CSV silverfox writes (core/templates, used by output/csv).
+const safe = neutralizeFormula;
 
 export class RejectsWriter {
   private stream: WriteStream | null = null;

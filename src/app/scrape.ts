@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { nameKey, slugify } from '../core/dealership.js';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, toFailure, UsageError, type Failure } from '../errors.js';
 import { launchChromium } from '../output/browser-pool.js';
 import { BrowserLauncher } from '../scrape/browser.js';
 import {
@@ -20,7 +20,6 @@ import {
 } from '../scrape/checkpoint.js';
 import { writeRejectsCsv, writeVehiclesCsv } from '../scrape/csv.js';
 import { isCutShort } from '../scrape/cut-short.js';
-import { describeError } from '../scrape/errors.js';
 import { HostRateLimiter } from '../scrape/http.js';
 import { runPool } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
@@ -96,7 +95,7 @@ export interface DealershipScrape {
   durationMs: number;
   /** Its CSV in the run folder. */
   file: string | null;
-  error: { code: string; message: string; hints: string[] } | null;
+  error: Failure | null;
   /**
    * Failed half-way (timeout, page failure...) with `vehicles` collected: that part is imported
    * as a held snapshot (drop guard) when the dealership has an active one. null otherwise.
@@ -321,7 +320,7 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
               durationMs: o.durationMs,
             });
           } else {
-            const error = describeError(o.error);
+            const error = toFailure(o.error);
             // Drop guard: the part a cut-short scrape got is imported, held (never activated over a
             // complete active snapshot). A copy: an abandoned task may still be adding rows.
             const out = collectors.get(job.slug);

@@ -1,6 +1,6 @@
 /** Helpers for declaring commands: lazy actions, example blocks, repeatable options. */
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, SilverfoxError, toFailure } from '../errors.js';
 import { Presentation } from './presentation.js';
 import type { CommandEnv } from './run.js';
 
@@ -138,8 +138,8 @@ export async function runTracked(
         e.pres.error(message, [
           'A staged order folder left behind is removed by the next order run; `silverfox doctor` checks.',
         ]);
-        const failure = { code: 'interrupted', message };
-        void writeRunLog(e, { name, args, started, code: exit, failure, lock: lockSpan })
+        const failure = new SilverfoxError('interrupted', message);
+        void writeRunLog(e, { name, args, started, code: exit, failure, lock: lockSpan, cmd })
           .then((file) => {
             if (file) process.stderr.write(`log: ${file}\n`);
           })
@@ -181,7 +181,7 @@ export async function runTracked(
     await lock?.release().catch(() => {});
   }
   if (env && !UNLOGGED_COMMANDS.has(name)) {
-    const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan });
+    const file = await writeRunLog(env, { name, args, started, code, failure, lock: lockSpan, cmd });
     if (file && code !== ExitCode.ok) process.stderr.write(`log: ${file}\n`);
   }
   return code;
@@ -197,18 +197,25 @@ async function writeRunLog(
     code: number;
     failure: unknown;
     lock?: { waitMs: number; heldMs: number };
+    cmd: Command;
   },
 ): Promise<string | undefined> {
   try {
     const { appendRunLog, maskSecrets } = await import('../app/logs.js');
-    const f = run.failure as { code?: unknown; message?: unknown } | undefined;
+    const f = run.failure === undefined ? undefined : toFailure(run.failure);
     return appendRunLog(env.config, {
       time: run.started.toISOString(),
       pid: process.pid,
       command: run.name,
       args: run.args,
+      // Only the options given (flag or environment), not commander's defaults: `logs` shows them.
       options: Object.fromEntries(
-        Object.entries(env.flags).filter(([k, v]) => v !== undefined && !(k === 'color' && v === true)),
+        Object.entries(env.flags).filter(
+          ([k, v]) =>
+            v !== undefined &&
+            !(k === 'color' && v === true) &&
+            run.cmd.getOptionValueSourceWithGlobals(k) !== 'default',
+        ),
       ),
       database: env.config.databaseUrl ? 'server' : 'embedded',
       ...env.notes,
@@ -218,8 +225,9 @@ async function writeRunLog(
       ...(f !== undefined
         ? {
             error: {
-              code: typeof f?.code === 'string' ? f.code : 'internal',
-              message: maskSecrets(String(f?.message ?? f)),
+              code: f.code,
+              message: maskSecrets(f.message),
+              ...(f.stack ? { stack: maskSecrets(f.stack) } : {}),
             },
           }
         : {}),

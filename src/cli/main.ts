@@ -60,9 +60,15 @@ export function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   lastExit.code = ExitCode.ok;
-  // `silverfox ... | head` closes the pipe early: stop quietly, as Unix tools do, not with a stack.
+  // `silverfox ... | head` closes the pipe early: no stack, and no exit on the spot either. The
+  // command runs to its end with its output dropped, so a write is never cut off half way and the
+  // run still appends its run-log line (the README: every run is logged).
+  let stdoutGone = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(lastExit.code);
+    if (err.code === 'EPIPE' || stdoutGone) {
+      stdoutGone = true;
+      return;
+    }
     throw err;
   });
   const program = buildProgram();

@@ -4,6 +4,22 @@ import type { CaoDealershipResult } from '../app/cao.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Presentation } from './presentation.js';
 
+/**
+ * The one rule for every command that writes an order: without a terminal to ask at, it writes
+ * only with `--yes` (or looks only, with `--dry-run`). Call it after the usage checks, so a wrong
+ * command line is reported as such first.
+ */
+export function requireConfirmation(
+  pres: Presentation,
+  run: { command: string; dryRun: boolean; cron: string },
+): void {
+  if (run.dryRun || pres.yes || pres.interactive) return;
+  throw new UsageError(
+    `${run.command} writes orders and needs a confirmation: not at a terminal, so add --yes`,
+    [`Cron: ${run.cron}. To only look: add --dry-run.`],
+  );
+}
+
 /** The fields every vehicle table shows. */
 export interface VehicleRow {
   vin: string;
@@ -20,7 +36,20 @@ export function vehicleName(v: Pick<VehicleRow, 'year' | 'make' | 'model'>): str
   return [v.year, v.make, v.model].filter((x) => x !== null && x !== '').join(' ');
 }
 
-/** VIN, stock, year make model, condition, price, then the extra columns (reason, filter, detail...). */
+/** Widest vehicle name in any vehicle table or list; the extra columns (why, detail) get more. */
+export const VEHICLE_NAME_WIDTH = 36;
+const EXTRA_WIDTH = 60;
+
+/** `text` cut to `max` characters, the cut marked with `...`. */
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/**
+ * VIN, stock, year make model, condition, price, then the extra columns (reason, filter, detail...).
+ * Every vehicle table cuts long names and details the same way, so no table runs hundreds of
+ * columns wide (--json has them whole).
+ */
 export function vehicleTable<V extends VehicleRow>(
   pres: Presentation,
   vehicles: readonly V[],
@@ -31,10 +60,10 @@ export function vehicleTable<V extends VehicleRow>(
     vehicles.map((v) => [
       v.vin,
       v.stock ?? '',
-      vehicleName(v),
+      cut(vehicleName(v), VEHICLE_NAME_WIDTH),
       v.condition ?? '',
       v.price === null ? '' : formatPrice(v.price),
-      ...extra.map(([, f]) => f(v)),
+      ...extra.map(([, f]) => cut(f(v), EXTRA_WIDTH)),
     ]),
     { align: ['left', 'left', 'left', 'left', 'right', ...extra.map(() => 'left' as const)] },
   );

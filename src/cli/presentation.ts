@@ -40,6 +40,10 @@ export class Presentation {
   /** True when we may ask the operator a question. */
   readonly interactive: boolean;
   private readonly spinners: boolean;
+  /** Stops of the spinners running now (cleared before an error line). */
+  private readonly liveSpinners = new Set<() => void>();
+  /** Error lines printed so far (a spinner asked for before one never starts after it). */
+  private errorsShown = 0;
 
   constructor(
     flags: GlobalFlags,
@@ -98,8 +102,14 @@ export class Presentation {
     this.streams.stderr.write(`${this.ce.yellow('warning:')} ${text}\n`);
   }
 
-  /** An error with its hints on stderr. */
+  /**
+   * An error with its hints on stderr. Spinners still running are cleared first, and one asked for
+   * before the error but not yet drawn never starts: a frame after the error line would garble it.
+   */
   error(text: string, hints: readonly string[] = []): void {
+    this.errorsShown++;
+    for (const stop of this.liveSpinners) stop();
+    this.liveSpinners.clear();
     this.streams.stderr.write(`${this.ce.red('error:')} ${text}\n`);
     for (const h of hints) this.streams.stderr.write(`  ${h}\n`);
   }
@@ -140,25 +150,38 @@ export class Presentation {
       .join('\n');
   }
 
+  /** No spinner: the final line only (nothing with --quiet). */
+  private plainSpinner(): Spinner {
+    return {
+      update: () => {},
+      succeed: (t) => this.info(t),
+      fail: (t) => this.streams.stderr.write(`${t}\n`),
+      stop: () => {},
+    };
+  }
+
   /** A spinner on stderr when allowed; otherwise plain lines (or nothing with --quiet). */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.spinners) {
-      return {
-        update: () => {},
-        succeed: (t) => this.info(t),
-        fail: (t) => this.streams.stderr.write(`${t}\n`),
-        stop: () => {},
-      };
-    }
+    const errorsBefore = this.errorsShown;
+    const plain = () => !this.spinners || this.errorsShown !== errorsBefore;
+    if (plain()) return this.plainSpinner();
     const { default: ora } = await import('ora');
+    // An error printed while ora was loading (import's spinner comes up late): none after it.
+    if (plain()) return this.plainSpinner();
     const s = ora({ text, stream: this.streams.stderr, spinner: 'line', color: 'cyan' }).start();
+    const stop = () => void s.stop();
+    this.liveSpinners.add(stop);
+    const done = (f: () => void) => {
+      this.liveSpinners.delete(stop);
+      f();
+    };
     return {
       update: (t) => {
         s.text = t;
       },
-      succeed: (t) => s.stopAndPersist({ symbol: this.ce.green('ok'), text: t }),
-      fail: (t) => s.stopAndPersist({ symbol: this.ce.red('!!'), text: t }),
-      stop: () => s.stop(),
+      succeed: (t) => done(() => s.stopAndPersist({ symbol: this.ce.green('ok'), text: t })),
+      fail: (t) => done(() => s.stopAndPersist({ symbol: this.ce.red('!!'), text: t })),
+      stop: () => done(stop),
     };
   }
 

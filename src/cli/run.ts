@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolveConfig, type Config } from '../config.js';
 import type { AppContext } from '../app/context.js';
 import type { RunLogNotes } from '../app/logs.js';
-import { ExitCode, SilverfoxError } from '../errors.js';
+import { ExitCode, SilverfoxError, toFailure, type Failure } from '../errors.js';
 import { Presentation, type GlobalFlags } from './presentation.js';
 
 export interface CommandEnv {
@@ -47,6 +47,7 @@ export function commandEnv(cmd: Command, extraFlags: Partial<Record<string, unkn
     if (fields.dealerships) {
       notes.dealerships = [...new Set([...(notes.dealerships ?? []), ...fields.dealerships])];
     }
+    if (fields.failures) notes.failures = [...(notes.failures ?? []), ...fields.failures];
     if (fields.counts) {
       notes.counts ??= {};
       for (const [k, v] of Object.entries(fields.counts)) notes.counts[k] = (notes.counts[k] ?? 0) + v;
@@ -63,20 +64,36 @@ export async function withApp<T>(env: CommandEnv, fn: (ctx: AppContext) => Promi
 
 /** Prints an error for the operator and returns the exit code to use. */
 export function reportError(err: unknown, pres: Presentation): number {
-  if (err instanceof SilverfoxError) {
-    pres.error(err.message, err.hints);
-    if (pres.verbose && err.cause) pres.debug(String((err.cause as Error).stack ?? err.cause));
-    return err.exitCode;
-  }
-  if ((err as { name?: string }).name === 'ExitPromptError') {
-    pres.error('cancelled');
-    return ExitCode.error;
-  }
-  // Unknown errors are bugs: say so and show the stack.
-  const e = err as Error;
-  pres.error(`internal error (this is a bug in silverfox): ${e?.message ?? String(err)}`, [
-    'Please report it with the command you ran and the stack below.',
-  ]);
-  process.stderr.write(`${e?.stack ?? ''}\n`);
-  return ExitCode.error;
+  const f = toFailure(err);
+  pres.error(f.message, f.hints);
+  // Unknown errors are bugs: the stack goes with them.
+  if (f.stack) process.stderr.write(`${f.stack}\n`);
+  else if (pres.verbose && err instanceof SilverfoxError && err.cause)
+    pres.debug(String((err.cause as Error).stack ?? err.cause));
+  return err instanceof SilverfoxError ? err.exitCode : ExitCode.error;
+}
+
+/**
+ * The dealerships of a batch that failed while the others went on: each failure goes to the run
+ * log, and a bug's stack (code `internal`) is printed too, so it is never lost in a summary line.
+ * Call it after the failures' own lines are printed.
+ */
+export function noteFailures(
+  env: CommandEnv,
+  results: readonly { dealership: string; error?: Failure | null }[],
+): void {
+  const failures = results.flatMap(({ dealership, error }) =>
+    error
+      ? [
+          {
+            dealership,
+            code: error.code,
+            message: error.message,
+            ...(error.stack ? { stack: error.stack } : {}),
+          },
+        ]
+      : [],
+  );
+  for (const f of failures) if (f.stack) process.stderr.write(`${f.dealership}: ${f.stack}\n`);
+  if (failures.length > 0) env.note({ failures });
 }

@@ -38,17 +38,37 @@ function memo<T>(fn: (text: string) => T, max = 2000): (text: string) => T {
   };
 }
 
-/** `certified`/`cpo`/`carbravo` -> cpo; else `used`/`pre-owned`/`preowned` -> po; else `new`/`demo` -> new. */
+/**
+ * `certified`/`cpo`/`carbravo` -> cpo; else `used`/`pre-owned`/`preowned` -> po; else `new`/`demo`
+ * as the whole value or a known phrase (`New Vehicle`, `Brand New`, `New - In Stock`, `Demo`) -> new.
+ */
 export function normalizeCondition(text: string | null | undefined): Condition {
   return text ? conditionOf(text) : 'unknown';
 }
+
+/** Words that may stand beside `new`/`demo` in a known phrase without changing what it says. */
+const NEW_PHRASE_WORDS = new Set([
+  'brand',
+  'vehicle',
+  'vehicles',
+  'car',
+  'cars',
+  'inventory',
+  'in',
+  'stock',
+  'unit',
+]);
 
 const conditionOf = memo((text: string): Condition => {
   const t = text.toLowerCase();
   if (t.includes('certified') || t.includes('cpo') || t.includes('carbravo')) return 'cpo';
   if (t.includes('used') || /pre[\s_-]?owned/.test(t)) return 'po';
-  // `new` as a word, so "renewed" is not new; `demo` also covers "demonstrator".
-  if (/\bnew\b/.test(t) || t.includes('demo')) return 'new';
+  // A description of wear is not the condition: "like new" (a used car), "renewed", "as new" are
+  // not new. `new`/`demo` count only with words of a known phrase around them.
+  const words = t.split(/[^a-z]+/).filter((w) => w !== '' && !NEW_PHRASE_WORDS.has(w));
+  if (words.length === 0 || words.length > 2) return 'unknown';
+  const isNew = (w: string) => w === 'new' || w === 'demo' || w === 'demonstrator';
+  if (words.every(isNew)) return 'new';
   return 'unknown';
 });
 

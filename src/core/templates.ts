@@ -278,12 +278,20 @@ export function formatPrice(price: number | null): string {
 export const QR_UTM_SOURCE = 'SilverFox';
 export const QR_UTM_MEDIUM = 'VDP_ShortCut';
 
-/** A usable vehicle URL (http or https; a bare `www.` host gets https), or null. */
+/**
+ * A usable vehicle URL (http or https; a bare `www.` host is a URL without its scheme and gets
+ * https: DESIGN.md gives the VIN only when there is no URL), or null.
+ */
 function vehicleUrl(url: string | null): string | null {
   const u = url?.trim() ?? '';
   if (/^https?:\/\/[^\s/?#]+/i.test(u)) return u;
   if (/^www\.[^\s/?#]+\.[a-z]{2,}/i.test(u)) return `https://${u}`;
   return null;
+}
+
+/** What scanning a vehicle's QR code gives, in words for a sticker: its page, or only its VIN. */
+export function qrScanHint(vehicle: Pick<OrderVehicle, 'url'>): string {
+  return vehicleUrl(vehicle.url) ? 'Scan for photos, options and price' : 'Scan for the VIN';
 }
 
 /**

@@ -22,7 +22,6 @@ import {
   renameSync,
   rmSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -30,6 +29,7 @@ import { childEnvironment } from '../config.js';
 import { DatabaseError, InputError, maskUrl } from '../errors.js';
 import { ident, type Queryable } from './database.js';
 import { acquireLock } from './lockfile.js';
+import { replaceFileDurableSync } from '../output/durable-fs.js';
 
 /** Tables counted in backup and restore reports, parents first. */
 export const COUNTED_TABLES = [
@@ -83,19 +83,6 @@ export function detectBackupFormat(file: string): BackupFormat | undefined {
   if (head.toString('latin1') === 'PGDMP') return 'server';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'embedded';
   return undefined;
-}
-
-function writeDurably(file: string, data: Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }
 
 /**
@@ -152,7 +139,7 @@ export async function dumpEmbedded(dataDir: string, file: string): Promise<Recor
     try {
       const counts = await countTableRows(pgliteQueryable(pg));
       const blob = await pg.dumpDataDir('gzip');
-      writeDurably(file, new Uint8Array(await blob.arrayBuffer()));
+      replaceFileDurableSync(file, new Uint8Array(await blob.arrayBuffer()));
       return counts;
     } finally {
       await pg.close();

@@ -4,7 +4,7 @@
  * place. Used by the QR workers and the order-folder writer alike.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** What the order summary records of a written file. */
@@ -36,6 +36,23 @@ export function writeFileDurableSync(
     closeSync(fd);
   }
   return { bytes: data.length, sha256: sha256Hex(data) };
+}
+
+/**
+ * Replaces `file` with `data` all at once: written beside it, fsynced, then renamed over it, so a
+ * crash leaves the old file or the new one, never half of either (archives, backups).
+ */
+export function replaceFileDurableSync(file: string, data: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
 }
 
 /** Flushes a folder's entries (names created, renamed or removed in it) to disk. */

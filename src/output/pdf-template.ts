@@ -12,15 +12,17 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fieldValue, TEMPLATE_FIELDS, type TemplateField } from '../core/templates.js';
+import { fieldValue, qrScanHint, TEMPLATE_FIELDS, type TemplateField } from '../core/templates.js';
 import type { OrderVehicle } from '../core/order.js';
 import { InputError, NotFoundError } from '../errors.js';
 
 /** Values of one vehicle, usable inside the `{{#vehicles}}` block. */
 export const VEHICLE_FIELDS = [
-  // The CSV templates' vehicle fields (one list, core/templates), plus the place on the sheet.
+  // The CSV templates' vehicle fields (one list, core/templates), plus the place on the sheet
+  // and what scanning the QR code gives (its page, or only the VIN).
   ...TEMPLATE_FIELDS.filter((f): f is Exclude<TemplateField, 'dealership'> => f !== 'dealership'),
   'position',
+  'qr_hint',
 ] as const;
 
 /** Values of the order, usable anywhere in a document. */
@@ -205,6 +207,7 @@ function orderValue(field: OrderField, order: OrderInfo): string {
 function vehicleValue(field: VehicleField, v: StickerVehicle, qrUri: string): string {
   // One home per rule: every field but the sheet position reads as in the CSV templates.
   if (field === 'position') return String(v.position);
+  if (field === 'qr_hint') return qrScanHint(v);
   return fieldValue(field, v, qrUri, {}) ?? '';
 }
 

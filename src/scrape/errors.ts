@@ -97,13 +97,6 @@ export class ScrapeAbortedError extends ScrapeError {
   }
 }
 
-/** A short, one-line description of any error for summaries and checkpoints. */
-export function describeError(err: unknown): { code: string; message: string; hints: string[] } {
-  if (err instanceof SilverfoxError) return { code: err.code, message: err.message, hints: err.hints };
-  const e = err as Error;
-  return { code: 'internal', message: `internal error: ${e?.message ?? String(err)}`, hints: [] };
-}
-
 /** Thrown by `ctx.page()` under `scrape --probe` once the first pages are in (the runner catches it). */
 export class ProbeLimitError extends ScrapeError {
   constructor() {

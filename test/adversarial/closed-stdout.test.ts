@@ -3,8 +3,10 @@
  * quietly instead of dying on an unhandled EPIPE with a stack trace.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../helpers/databases.js';
+import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { BIN } from '../helpers/env.js';
 import { expectCleanError } from './helpers.js';
 
@@ -42,4 +44,28 @@ describe('stdout closed by the reader', () => {
       expect(r.code).toBe(0);
     },
   );
+});
+
+describe.each(DATABASE_KINDS)('stdout closed by the reader, on %s', (kind) => {
+  let t: TestEnv;
+  beforeAll(async () => {
+    t = await createTestEnv(kind);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('`vinlog show X | head -1`: the run still writes its run-log line', async () => {
+    const vin = '1HGCM82633A004352';
+    const r = await withClosedStdout(['vinlog', 'show', vin], t.env);
+    expectCleanError(r.stderr, 'vinlog show');
+    expect(r.stderr).not.toMatch(/EPIPE/);
+    const dir = t.env.SILVERFOX_LOG_DIR!;
+    const lines = readdirSync(dir).flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { command: string; args: string[]; exitCode: number }),
+    );
+    expect(lines.filter((l) => l.command === 'vinlog show' && l.args[0] === vin)).toHaveLength(1);
+    expect(r.code).toBe(lines.find((l) => l.command === 'vinlog show')!.exitCode);
+  });
 });

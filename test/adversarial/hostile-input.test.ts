@@ -289,7 +289,7 @@ describe('hostile input files', () => {
       entries.push(i % 3 === 0 ? v.toLowerCase() : i % 3 === 1 ? ` ${v} ` : v);
     }
     const started = Date.now();
-    const r = await runCli(['list', 'Columbia Honda', '-', '--json', '--update-vin-log'], {
+    const r = await runCli(['list', 'Columbia Honda', '-', '--json', '--update-vin-log', '--yes'], {
       env: t.env,
       input: entries.join('\n'),
       timeoutMs: 120_000,
@@ -317,7 +317,7 @@ describe('hostile input files', () => {
       [['vinlog', 'show', 'A'.repeat(100_000)], 2, /VIN/],
       [['cao', "x'; DROP TABLE vin_log;--", '--yes'], 1, /no dealership|unknown|not found|matches no/i],
       [
-        ['list', 'Columbia Honda', makeVin(9, '2HGFC2F5'), '--template', '../../../../etc/passwd'],
+        ['list', 'Columbia Honda', makeVin(9, '2HGFC2F5'), '--template', '../../../../etc/passwd', '--yes'],
         1,
         /unknown template/,
       ],

@@ -1,6 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import pLimit from 'p-limit';
+import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/databases.js';
 
@@ -19,12 +22,30 @@ describe('the binary', () => {
     expect(r.stdout).toMatch(/Exit codes: 0 ok, 1 error, 2 usage, 3 partial failure/);
   });
 
-  it('every subcommand has help with examples', async () => {
-    for (const args of [['status'], ['dealers', 'set'], ['db', 'migrate']]) {
-      const r = await runCli([...args, '--help'], { env: t.env });
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain('Examples:');
-    }
+  it('every command and subcommand of the program has help with examples', async () => {
+    // Enumerated from the program itself, so a command added later is checked too.
+    const paths: string[][] = [];
+    const walk = (c: Command, prefix: string[]) => {
+      for (const s of c.commands) {
+        paths.push([...prefix, s.name()]);
+        walk(s, [...prefix, s.name()]);
+      }
+    };
+    walk(buildProgram(), []);
+    expect(paths.length).toBeGreaterThan(30);
+    expect(paths).toContainEqual(['orders', 'repair']);
+    const limit = pLimit(4);
+    const results = await Promise.all(
+      paths.map((args) =>
+        limit(async () => ({ args, r: await runCli([...args, '--help'], { env: t.env }) })),
+      ),
+    );
+    const missing = results
+      .filter(
+        ({ r }) => r.code !== 0 || !r.stdout.includes('Examples:') || !r.stdout.includes(`Usage: silverfox`),
+      )
+      .map(({ args }) => args.join(' '));
+    expect(missing).toEqual([]);
   });
 
   it('--version prints the package version', async () => {

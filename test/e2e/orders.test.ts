@@ -181,7 +181,7 @@ describe('orders against the PostgreSQL server', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`the orders folder ${missing} does not exist`);
-    const list = await runCli(['list', 'Columbia Honda', vins[0]!], {
+    const list = await runCli(['list', 'Columbia Honda', vins[0]!, '--yes'], {
       env: { ...t.env, SILVERFOX_ORDERS_DIR: '/sys' },
     });
     expect(list.code).toBe(1);
@@ -234,10 +234,10 @@ describe('orders against the PostgreSQL server', () => {
         '\n',
       ),
     );
-    const first = await runCli(['list', '--batch', file, '--json'], { env: t.env });
+    const first = await runCli(['list', '--batch', file, '--json', '--yes'], { env: t.env });
     expect(first.code).toBe(3); // one row had an unknown dealership
     expect(JSON.parse(first.stdout).counts).toMatchObject({ orders: 1, vehicles: 4, rowProblems: 1 });
-    const again = await runCli(['list', '--batch', file, '--json'], { env: t.env });
+    const again = await runCli(['list', '--batch', file, '--json', '--yes'], { env: t.env });
     expect(JSON.parse(again.stdout).counts).toMatchObject({ orders: 0, alreadyDone: 1 });
 
     const legacy = path.join(t.dir, 'legacy.csv');

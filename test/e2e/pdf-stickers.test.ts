@@ -70,7 +70,10 @@ describe.runIf(browserSuiteEnabled({ pdftoppm: true }))('pdf and stickers from t
   });
 
   it('list --pdf writes the order and its sticker sheet; --json stays one document', async () => {
-    const r = await runCli(['list', 'Spirit Lexus', ...vins, '--pdf', '--json'], { env, timeoutMs: 90_000 });
+    const r = await runCli(['list', 'Spirit Lexus', ...vins, '--pdf', '--json', '--yes'], {
+      env,
+      timeoutMs: 90_000,
+    });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.status).toBe('ordered');

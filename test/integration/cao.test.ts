@@ -271,6 +271,24 @@ describe.each(DATABASE_KINDS)('CAO on %s', (kind) => {
     expect(await count('SELECT count(*)::int AS n FROM vin_log WHERE dealership_id = $1', [lexus])).toBe(0);
   });
 
+  it('a bug in one dealership of --all is an internal failure that keeps its stack', async () => {
+    await seedInventory(ctx.db, honda, [{ vin: vin() }]);
+    await seedInventory(ctx.db, lexus, [{ vin: vin(), make: 'Lexus', model: 'RX' }]);
+    const r = await runCao(ctx, {
+      all: true,
+      confirm: async function lexusBug(p) {
+        if (p.dealership.name === 'Spirit Lexus') return (null as unknown as { ok: () => boolean }).ok();
+        return true;
+      },
+    });
+    const byName = Object.fromEntries(r.results.map((x) => [x.dealership.name, x]));
+    expect(byName['Columbia Honda']!.status).toBe('ordered');
+    const e = byName['Spirit Lexus']!.error!;
+    expect(e.code).toBe('internal');
+    expect(e.message).toMatch(/^internal error \(this is a bug in silverfox\): .*null/);
+    expect(e.stack).toMatch(/TypeError[\s\S]*lexusBug/);
+  });
+
   it('voiding an order removes its VIN-log rows so the vehicles come back', async () => {
     const [a, b] = [vin(), vin()];
     await seedInventory(ctx.db, honda, [{ vin: a }, { vin: b }]);

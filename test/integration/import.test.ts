@@ -7,6 +7,7 @@ import type { AppContext } from '../../src/app/context.js';
 import { resolveDealership } from '../../src/app/dealers.js';
 import { importFiles, type ImportResult } from '../../src/app/import.js';
 import { normalizeDealerships } from '../../src/app/normalize.js';
+import { slugify } from '../../src/core/dealership.js';
 import { expectedCheckDigit } from '../../src/core/vin.js';
 import { CancelledError, InputError, NotFoundError } from '../../src/errors.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
@@ -129,7 +130,8 @@ describe.each(DATABASE_KINDS)('import and normalize on %s', (kind) => {
     expect(await count('vehicles WHERE snapshot_id = $1', [snap.id])).toBe(3139);
     expect(await count('vehicles WHERE snapshot_id = $1 AND NOT vin_valid', [snap.id])).toBe(4);
     expect(await count(`vehicles WHERE snapshot_id = $1 AND vin = 'UPONREQUEST123456'`, [snap.id])).toBe(1);
-    expect(await count(`vehicles WHERE snapshot_id = $1 AND condition = 'new'`, [snap.id])).toBe(95);
+    // 8 rows say `new`; the 87 `like new` ones are used cars in good shape, not new (issue 16).
+    expect(await count(`vehicles WHERE snapshot_id = $1 AND condition = 'new'`, [snap.id])).toBe(8);
 
     // The rejects file: one line per rejected row with file, line, reason and the original line.
     expect(r.rejectsFile).toMatch(/rejects\.csv$/);
@@ -270,6 +272,16 @@ describe.each(DATABASE_KINDS)('import and normalize on %s', (kind) => {
       : [];
     expect(logsAfter).toEqual(logsBefore);
     await expect(resolveDealership(ctx, 'Brand New Motors')).rejects.toThrow(NotFoundError);
+  });
+
+  it('a dealership created from a feed gets the slug the registry gives its name', async () => {
+    const f = path.join(t.dir, 'accented.csv');
+    writeFileSync(f, ['dealership,vin', `Caf\u00e9 & Cr\u00e8me Motors,${vin(7)}`].join('\n'));
+    const r = await importFiles(ctx, { files: [f] });
+    expect(r.createdDealerships).toEqual(['Caf\u00e9 & Cr\u00e8me Motors']);
+    const d = await resolveDealership(ctx, 'Caf\u00e9 & Cr\u00e8me Motors');
+    expect(d.slug).toBe(slugify('Caf\u00e9 & Cr\u00e8me Motors'));
+    expect(d.slug).toBe('caf_and_cr_me_motors');
   });
 
   it('a missing VIN or dealership column is a clear error listing the headers found', async () => {

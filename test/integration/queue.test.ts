@@ -144,6 +144,14 @@ describe.each(DATABASE_KINDS)('cao --due on %s', (kind) => {
     const r = await runDueOrders(ctx, { dryRun: true });
     expect(r.ran.length).toBe(11); // the Thursday rows of shared/schedule.csv
     expect(r.ran.every((x) => x.status === 'dry_run')).toBe(true);
+    // Only Spirit Lexus and HW Kia have inventory: the others would fail (most with no_inventory),
+    // and the dry run counts them.
+    const wouldFail = r.ran.filter((x) => !['Spirit Lexus', 'HW Kia'].includes(x.entry.dealershipName));
+    expect(wouldFail.length).toBeGreaterThan(0);
+    expect(wouldFail.every((x) => x.failed && ['no_inventory', 'failed'].includes(x.result.status))).toBe(
+      true,
+    );
+    expect(r.failed).toBe(wouldFail.length);
     expect((await getQueue(ctx)).entries.every((e) => e.status === 'pending')).toBe(true);
     const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
     expect(rows[0]!.n).toBe(0);

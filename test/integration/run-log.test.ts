@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendRunLog, readRunLogs, redact, runLogFile, type RunLogEntry } from '../../src/app/logs.js';
 import { acquireRunLock, inspectRunLock, RUN_LOCK_FILE } from '../../src/app/run-lock.js';
 import { SilverfoxError } from '../../src/errors.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
+import { BIN } from '../helpers/env.js';
 
 const entry = (over: Partial<RunLogEntry> = {}): RunLogEntry => ({
   time: '2026-11-20T02:00:00.000Z',
@@ -221,12 +224,41 @@ describe.each(DATABASE_KINDS)('run lock on %s', (kind) => {
         rmSync(dbLock, { force: true });
       }
     });
-  } else {
-    it('the lock goes with its connection: a crashed holder never blocks the next run', async () => {
-      const a = await acquireRunLock(t.config, { command: 'cao', waitSeconds: 0 });
-      await a.release();
-      const b = await acquireRunLock(t.config, { command: 'cao', waitSeconds: 0 });
-      await b.release();
-    });
   }
+
+  it('a crashed holder never blocks the next run: a writer killed with -9 while holding the lock', async () => {
+    // `import -` takes the run lock, then waits for its stdin: a writer caught holding the lock.
+    const holder = spawn(process.execPath, [BIN, 'import', '-'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...t.env },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const exited = once(holder, 'exit');
+    try {
+      const ctx = kind === 'server' ? await t.open() : undefined;
+      try {
+        const deadline = Date.now() + 60_000;
+        while ((await inspectRunLock(t.config, ctx?.db))?.command !== 'import -') {
+          expect(holder.exitCode, 'the holder stopped before it took the lock').toBeNull();
+          expect(Date.now()).toBeLessThan(deadline);
+          await sleep(100);
+        }
+      } finally {
+        await ctx?.db.close();
+      }
+      await expect(acquireRunLock(t.config, { command: 'cao', waitSeconds: 0 })).rejects.toThrow(
+        /another run holds the run lock/,
+      );
+    } finally {
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    expect(holder.signalCode).toBe('SIGKILL');
+    // The server drops the dead session's advisory lock; the embedded lock file names a dead pid.
+    const lock = await acquireRunLock(t.config, { command: 'cao', waitSeconds: 10, pollMs: 100 });
+    try {
+      expect(lock.waitedMs).toBeLessThan(10_000);
+    } finally {
+      await lock.release();
+    }
+  });
 });

@@ -207,7 +207,7 @@ describe('the server stops in the middle of a run', () => {
     expect((await runCli(['import', writeFeed(path.join(dir, 'list.csv'), rows)], { env })).code).toBe(0);
     const batch = path.join(dir, 'batch.csv');
     writeFeed(batch, rows);
-    const run = startCli(['list', '--batch', batch, '--json', '--concurrency', '1'], { env });
+    const run = startCli(['list', '--batch', batch, '--json', '--concurrency', '1', '--yes'], { env });
     expect(await waitFor(() => orderFolders(env.SILVERFOX_ORDERS_DIR).length >= 2, 60_000, 2)).toBe(true);
     cluster.stop('immediate');
     const r = await run.done;
@@ -220,7 +220,7 @@ describe('the server stops in the middle of a run', () => {
         'after the server stopped',
       ),
     );
-    const again = await runCli(['list', '--batch', batch, '--json'], { env });
+    const again = await runCli(['list', '--batch', batch, '--json', '--yes'], { env });
     expect(again.code, again.stderr).toBe(0);
     await withDb(env, async (db) => {
       expectNone(await orderProblems(db, env.SILVERFOX_ORDERS_DIR), 'after the batch ran again');

@@ -124,7 +124,7 @@ describe(`orders and log folders that refuse writes (${canMount ? 'tmpfs mounts'
     expect(cao.stderr).toMatch(/not writable|read-only/);
     expect(cao.stderr).toContain(dir);
     if (canMount) {
-      const list = await runCli(['list', HONDA, fleet[0]!, fleet[1]!, '--update-vin-log'], {
+      const list = await runCli(['list', HONDA, fleet[0]!, fleet[1]!, '--update-vin-log', '--yes'], {
         env: { ...t.env, SILVERFOX_ORDERS_DIR: dir },
       });
       expect(list.code, list.stderr).toBe(1);
@@ -166,14 +166,16 @@ describe(`orders and log folders that refuse writes (${canMount ? 'tmpfs mounts'
       path.join(t.dir, 'batch.csv'),
       fleet.slice(0, 20).map((vin) => ({ dealer: HONDA, vin })),
     );
-    const r = await runCli(['list', '--batch', batch], { env: { ...t.env, SILVERFOX_ORDERS_DIR: dir } });
+    const r = await runCli(['list', '--batch', batch, '--yes'], {
+      env: { ...t.env, SILVERFOX_ORDERS_DIR: dir },
+    });
     expect(r.code, r.stderr).toBe(1);
     expectCleanError(r.stderr, 'list --batch without an orders folder');
     // A batch reports each dealership's failure in its results table (stdout).
     expect(r.stdout).toContain(`the orders folder ${dir} does not exist`);
     await nothingWritten(dir, 'missing');
     mkdirSync(dir, { recursive: true });
-    const next = await runCli(['list', '--batch', batch, '--json'], {
+    const next = await runCli(['list', '--batch', batch, '--json', '--yes'], {
       env: { ...t.env, SILVERFOX_ORDERS_DIR: dir },
     });
     expect(next.code, next.stderr).toBe(0);
@@ -181,7 +183,7 @@ describe(`orders and log folders that refuse writes (${canMount ? 'tmpfs mounts'
   });
 
   it.runIf(canMount)(
-    'log folder full during an import: a clear error or a warning, never a half import',
+    'log folder full during an import: the rejects cannot be kept, so nothing is imported',
     async () => {
       const logs = path.join(mnt, 'logs');
       mount(logs, '16k', 'rw');
@@ -196,12 +198,12 @@ describe(`orders and log folders that refuse writes (${canMount ? 'tmpfs mounts'
       await withDb(t.env, async (db) => {
         expectNone(await importProblems(db), 'after the import');
         const after = await count(db, 'SELECT count(*)::int AS n FROM imports');
-        if (r.code === 0) expect(after).toBe(before + 1);
-        else {
-          expect(r.code).toBe(1);
-          expect(r.stderr).toMatch(/no space left/i);
-          expect(after, 'a failed import changes nothing').toBe(before);
-        }
+        // The 3000 rejected rows live only in rejects.csv, which cannot fit: an import that went on
+        // without it (exit 0) would lose them. It must fail, name the disk, and import nothing.
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/cannot write the rejects file .*no space left/i);
+        expect(r.stderr).toContain('Nothing was imported.');
+        expect(after, 'a failed import changes nothing').toBe(before);
       });
       expect(existsSync(logs)).toBe(true);
     },

@@ -1,12 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { ConfigError, maskUrl } from '../../src/errors.js';
 
+/** Folders made by tmp(), removed after the file's tests: `npm test` leaves nothing in /tmp. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function tmp(dotenv?: string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-config-'));
+  made.push(dir);
   if (dotenv !== undefined) writeFileSync(path.join(dir, '.env'), dotenv);
   return dir;
 }

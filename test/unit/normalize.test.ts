@@ -33,6 +33,18 @@ describe('normalizeCondition', () => {
     ['45', 'unknown'], // car_prices: a condition score
     ['excellent', 'unknown'],
     ['Renewed', 'unknown'],
+    // Issue 16: a condition word counts only as the whole value or in a known phrase.
+    ['like new', 'unknown'], // craigslist: a used car in good shape
+    ['Like New', 'unknown'],
+    ['as new', 'unknown'],
+    ['new', 'new'],
+    ['Brand New', 'new'],
+    ['New Vehicle', 'new'],
+    ['NEW_VEHICLE', 'new'],
+    ['New - In Stock', 'new'],
+    ['New Demo', 'new'],
+    ['Demo Vehicle', 'new'],
+    ['excellent', 'unknown'],
   ])('%j -> %s', (text, expected) => {
     expect(normalizeCondition(text)).toBe(expected);
   });

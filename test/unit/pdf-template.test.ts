@@ -108,6 +108,29 @@ describe('sticker template documents', () => {
     expect(() => loadStickerTemplate(dir, '../default')).toThrow(NotFoundError);
   });
 
+  it('the default sticker promises photos only when the QR holds a URL, not only the VIN', () => {
+    const t = loadStickerTemplate(path.join(ROOT, 'templates'), 'default');
+    const html = renderDocument(t.sticker, order, [
+      vehicle(),
+      vehicle({ position: 2, vin: '5XYP3DHC9NG000002', url: 'www.example.test/vdp/2' }),
+      vehicle({ position: 3, vin: '5XYP3DHC9NG000003', url: null }),
+      vehicle({ position: 4, vin: '5XYP3DHC9NG000004', url: 'not a url' }),
+    ]);
+    const stickers = html.split('<section class="sticker">').slice(1);
+    expect(stickers).toHaveLength(4);
+    const hint = (s: string) => /<div class="scan">([^<]*)<\/div>/.exec(s)![1];
+    expect(stickers.map(hint)).toEqual([
+      'Scan for photos, options and price',
+      'Scan for photos, options and price',
+      'Scan for the VIN',
+      'Scan for the VIN',
+    ]);
+    expect(fieldValue('qr_content', vehicle({ url: 'www.example.test/vdp/2' }), '', {})).toMatch(
+      /^https:\/\/www\.example\.test\/vdp\/2\?utm_source=SilverFox/,
+    );
+    expect(fieldValue('qr_content', vehicle({ url: null }), '', {})).toBe('1HGCM82633A004352');
+  });
+
   it('full names leave out what is missing; chunks keep the pool busy but stay small', () => {
     const v = {
       vin: 'X',

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,10 +73,14 @@ describe('portal configs', () => {
 
   it('reads a variable named by data: environment first, then .env, empty is unset', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-named-'));
-    writeFileSync(path.join(dir, '.env'), 'P_USER=from-dotenv\nP_PASSWORD=\n');
-    expect(readNamedVariable('P_USER', { env: {}, cwd: dir })).toBe('from-dotenv');
-    expect(readNamedVariable('P_USER', { env: { P_USER: 'from-env' }, cwd: dir })).toBe('from-env');
-    expect(readNamedVariable('P_USER', { env: { P_USER: '' }, cwd: dir })).toBe('from-dotenv');
-    expect(readNamedVariable('P_PASSWORD', { env: {}, cwd: dir })).toBeUndefined();
+    try {
+      writeFileSync(path.join(dir, '.env'), 'P_USER=from-dotenv\nP_PASSWORD=\n');
+      expect(readNamedVariable('P_USER', { env: {}, cwd: dir })).toBe('from-dotenv');
+      expect(readNamedVariable('P_USER', { env: { P_USER: 'from-env' }, cwd: dir })).toBe('from-env');
+      expect(readNamedVariable('P_USER', { env: { P_USER: '' }, cwd: dir })).toBe('from-dotenv');
+      expect(readNamedVariable('P_PASSWORD', { env: {}, cwd: dir })).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

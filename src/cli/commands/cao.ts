@@ -1,9 +1,16 @@
 import type { CaoPreview, CaoResult } from '../../app/cao.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
-import { caoJson, caoLine, partialExit, positiveInt, vehicleTable } from '../order-tables.js';
+import {
+  caoJson,
+  caoLine,
+  partialExit,
+  positiveInt,
+  requireConfirmation,
+  vehicleTable,
+} from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 import { pdfAfterOrders } from './pdf.js';
 
 function printPreview(pres: Presentation, p: CaoPreview): void {
@@ -43,11 +50,9 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
   const explain = Boolean(opts.explain);
   const all = Boolean(opts.all);
   const concurrency = positiveInt('--concurrency', opts.concurrency);
-  if (!dryRun && !pres.yes && !pres.interactive) {
-    throw new UsageError('cao writes orders and needs a confirmation: not at a terminal, so add --yes', [
-      'Cron: silverfox cao --all --yes. To only look: add --dry-run.',
-    ]);
-  }
+  const { runCao, checkCaoTarget } = await import('../../app/cao.js');
+  checkCaoTarget({ dealers, all });
+  requireConfirmation(pres, { command: 'cao', dryRun, cron: 'silverfox cao --all --yes' });
   const shown = new Set<number>();
   // Prompts one dealership at a time, even when --all runs several at once.
   let turn: Promise<unknown> = Promise.resolve();
@@ -63,7 +68,6 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
           return ask;
         }
       : undefined;
-  const { runCao } = await import('../../app/cao.js');
   let done = 0;
   // What a signal would roll back: the orders being written; those finished are committed.
   const writing = new Set<string>();
@@ -121,6 +125,7 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
       recovered: result.recovered,
       results: results.map((r) => caoJson(r, explain)),
     });
+    noteFailures(env, failuresOf(results));
     return Math.max(partialExit(result.failed, results.length), pdfExit);
   }
   if (results.length === 0) pres.out('no enabled dealership to order for');
@@ -158,5 +163,10 @@ export const cao: Action = async (env, dealers, opts, cmd) => {
       `${results.length} dealerships: ${result.ordered} ordered, ${results.filter((r) => r.status === 'nothing_new').length} with nothing new, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
     );
   }
+  noteFailures(env, failuresOf(results));
   return Math.max(partialExit(result.failed, results.length), pdfExit);
 };
+
+function failuresOf(results: CaoResult['results']) {
+  return results.map((r) => ({ dealership: r.dealership.name, error: r.error }));
+}

@@ -199,7 +199,10 @@ export const importCommand: Action = async (env, files, opts) => {
   }
   env.note({
     dealerships: r.dealerships.slice(0, 100).map((d) => d.name),
-    counts: { read: r.rowsRead, imported: r.rowsImported, rejected: r.rowsRejected },
+    // A dry run imported nothing: its numbers say what it would do, never `imported`.
+    counts: r.dryRun
+      ? { read: r.rowsRead, wouldImport: r.rowsImported, wouldReject: r.rowsRejected }
+      : { read: r.rowsRead, imported: r.rowsImported, rejected: r.rowsRejected },
   });
   if (pres.json) pres.outJson(r);
   else printImport(pres, r, REJECT_REASON_TEXT);

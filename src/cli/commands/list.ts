@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { ListBatchResult, ListResult } from '../../app/list.js';
 import { splitEntries } from '../../core/list.js';
-import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { CancelledError, ExitCode, unreadableFile, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
-import { positiveInt, vehicleTable } from '../order-tables.js';
+import { positiveInt, requireConfirmation, vehicleTable } from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 import { pdfAfterOrders } from './pdf.js';
 
 async function readStdin(): Promise<string> {
@@ -23,7 +23,7 @@ function readText(file: string): Promise<string> | string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as Error).message}`, { file });
+    throw unreadableFile(file, err);
   }
 }
 
@@ -114,6 +114,13 @@ function printBatch(pres: Presentation, b: ListBatchResult): void {
   );
 }
 
+/** The rule of every command that writes an order: ask at a terminal, else only with --yes. */
+async function confirmList(pres: Presentation, dryRun: boolean, question: string): Promise<void> {
+  requireConfirmation(pres, { command: 'list', dryRun, cron: 'silverfox list --batch vins.csv --yes' });
+  if (!dryRun && pres.interactive && !(await pres.confirm(question, true)))
+    throw new CancelledError('nothing ordered');
+}
+
 /** `silverfox list DEALER (ENTRY... | --file F | -)` and `silverfox list --batch FILE`. */
 export const list: Action = async (env, args, opts) => {
   const { pres } = env;
@@ -131,6 +138,7 @@ export const list: Action = async (env, args, opts) => {
       );
     const file = String(opts.batch);
     const concurrency = positiveInt('--concurrency', opts.concurrency);
+    await confirmList(pres, common.dryRun, `Write the LIST orders of ${file === '-' ? 'stdin' : file}?`);
     const text = file === '-' ? await readStdin() : undefined;
     const b = await withApp(env, (ctx) =>
       app.runListBatch(ctx, {
@@ -154,6 +162,13 @@ export const list: Action = async (env, args, opts) => {
       : ExitCode.ok;
     if (pres.json) pres.outJson(b);
     else printBatch(pres, b);
+    noteFailures(
+      env,
+      b.dealerships.map((d) => ({
+        dealership: d.dealership.name,
+        error: d.status === 'failed' ? d.error : null,
+      })),
+    );
     if (b.counts.failed > 0 && b.counts.failed === b.dealerships.length) return ExitCode.error;
     return Math.max(
       pdfExit,
@@ -166,6 +181,7 @@ export const list: Action = async (env, args, opts) => {
     throw new UsageError('name the dealership, then the VINs or stock numbers (or --file, or - for stdin)', [
       'Example: silverfox list "Columbia Honda" 1HGCM82633A004352 H1234',
     ]);
+  await confirmList(pres, common.dryRun, `Write a LIST order for ${dealer}?`);
   const entries: string[] = [];
   for (const e of rest) {
     if (e === '-') entries.push(...splitEntries(await readStdin()));

@@ -3,6 +3,20 @@ import { UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import { formatTime } from '../presentation.js';
 
+/** Options that only change how a run prints, not what it does: `logs` leaves them out. */
+const PRESENTATION_ONLY = new Set(['json', 'yes', 'quiet', 'verbose', 'color']);
+
+/** The options of a run as flags, e.g. `--dry-run --template flyout --no-import`. */
+function flags(options: Record<string, unknown>): string[] {
+  const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return Object.entries(options).flatMap(([k, v]) => {
+    if (PRESENTATION_ONLY.has(k)) return [];
+    if (v === true) return [`--${kebab(k)}`];
+    if (v === false) return [`--no-${kebab(k)}`];
+    return (Array.isArray(v) ? v : [v]).flatMap((x) => [`--${kebab(k)}`, String(x)]);
+  });
+}
+
 function summary(counts: Record<string, number> | undefined): string {
   if (!counts) return '';
   return Object.entries(counts)
@@ -50,7 +64,7 @@ export const logs: Action = async (env, _args, opts) => {
         const failed = e.exitCode !== 0;
         return [
           formatTime(e.time),
-          [e.command, ...e.args].join(' ').slice(0, 60),
+          [e.command, ...flags(e.options ?? {}), ...e.args].join(' ').slice(0, 70),
           d.length > 2 ? `${d.slice(0, 2).join(', ')} +${d.length - 2}` : d.join(', '),
           failed ? pres.c.red(String(e.exitCode)) : String(e.exitCode),
           formatDuration(e.durationMs),

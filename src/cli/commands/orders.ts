@@ -38,7 +38,13 @@ export const list: Action = async (env, [dealer], opts) => {
       { align: ['right', 'left', 'left', 'left', 'right', 'left', 'left', 'left'] },
     ),
   );
-  pres.out(`${orders.length} order(s), ${orders.reduce((s, o) => s + o.vehicleCount, 0)} vehicles`);
+  // A voided order was undone: it is listed, but its vehicles count for nothing.
+  const standing = orders.filter((o) => o.status !== 'voided');
+  const voided = orders.length - standing.length;
+  pres.out(
+    `${standing.length} order(s), ${standing.reduce((s, o) => s + o.vehicleCount, 0)} vehicles` +
+      (voided > 0 ? ` (and ${voided} voided order(s), not counted)` : ''),
+  );
 };
 
 const SOURCES: Record<QrPathsRecord['source'], string> = {

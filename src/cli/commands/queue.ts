@@ -1,10 +1,10 @@
-import type { QueueItem } from '../../app/queue.js';
+import type { DueRunResult, QueueItem } from '../../app/queue.js';
 import { CancelledError, ExitCode, UsageError } from '../../errors.js';
-import { partialExit, positiveInt } from '../order-tables.js';
+import { partialExit, positiveInt, requireConfirmation } from '../order-tables.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
 import { formatTime } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 
 const loadApp = () => import('../../app/queue.js');
 
@@ -95,12 +95,7 @@ export const caoDue: Action = async (env, dealers, opts) => {
     throw new UsageError('--due and --all contradict each other: --due runs what the schedule says');
   if (opts.template) throw new UsageError("--due uses each scheduled order's own template; drop --template");
   const dryRun = Boolean(opts.dryRun);
-  if (!dryRun && !pres.yes && !pres.interactive) {
-    throw new UsageError(
-      'cao --due writes orders and needs a confirmation: not at a terminal, so add --yes',
-      ['Cron: silverfox cao --due --yes. To only look: add --dry-run.'],
-    );
-  }
+  requireConfirmation(pres, { command: 'cao --due', dryRun, cron: 'silverfox cao --due --yes' });
   const { runDueOrders, getQueue } = await loadApp();
   const result = await withApp(env, async (ctx) => {
     if (!dryRun && !pres.yes) {
@@ -150,7 +145,8 @@ export const caoDue: Action = async (env, dealers, opts) => {
       })),
       failed: result.failed,
     });
-    return partialExit(result.failed, result.ran.length);
+    noteFailures(env, failuresOf(result.ran));
+    return dryRun ? ExitCode.ok : partialExit(result.failed, result.ran.length);
   }
   if (result.ran.length === 0) {
     pres.out(
@@ -165,15 +161,23 @@ export const caoDue: Action = async (env, dealers, opts) => {
         r.entry.dealershipName,
         r.entry.template,
         r.entry.vehicleTypes.join(','),
-        r.status === 'failed' ? pres.c.red('failed') : r.result.status,
+        r.failed ? pres.c.red(r.status === 'dry_run' ? 'would fail' : 'failed') : r.result.status,
         r.result.orderId ? `#${r.result.orderId}` : '',
         r.result.vehicles.length,
-        r.status === 'failed' ? (r.reason ?? '') : (r.result.folder ?? r.reason ?? ''),
+        r.failed ? (r.reason ?? '') : (r.result.folder ?? r.reason ?? ''),
       ]),
     ),
   );
+  const ok = result.ran.length - result.failed;
   pres.out(
-    `${result.ran.length} scheduled order(s) of ${result.date}: ${result.ran.length - result.failed} done, ${result.failed} failed${dryRun ? ' (dry run: nothing written)' : ''}`,
+    dryRun
+      ? `${result.ran.length} scheduled order(s) of ${result.date}: ${ok} would run, ${result.failed} would fail (dry run: nothing written)`
+      : `${result.ran.length} scheduled order(s) of ${result.date}: ${ok} done, ${result.failed} failed`,
   );
-  return partialExit(result.failed, result.ran.length);
+  noteFailures(env, failuresOf(result.ran));
+  return dryRun ? ExitCode.ok : partialExit(result.failed, result.ran.length);
 };
+
+function failuresOf(ran: DueRunResult['ran']) {
+  return ran.map((r) => ({ dealership: r.entry.dealershipName, error: r.result.error }));
+}

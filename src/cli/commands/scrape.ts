@@ -2,7 +2,7 @@ import type { ProbeResult, ScrapeProgress, ScrapeResult } from '../../app/scrape
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
 import type { Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
+import { noteFailures, withApp } from '../run.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
@@ -293,6 +293,10 @@ export const scrape: Action = async (env, dealers, opts) => {
   });
   if (pres.json) pres.outJson(r);
   else printResult(pres, r);
+  noteFailures(
+    env,
+    r.dealerships.map((d) => ({ dealership: d.name, error: d.error })),
+  );
   const held = r.import?.dealerships.some((d) => d.held) ?? false;
   if (r.totals.failed === 0) return held ? ExitCode.partial : ExitCode.ok;
   return r.totals.done > 0 ? ExitCode.partial : ExitCode.error;

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { examples, lazy } from '../define.js';
 
 export function register(program: Command): void {
-  const db = program.command('db').description('database: migrate, status, backup, restore, prune');
+  const db = program
+    .command('db')
+    .description('database: migrate, status, backup, restore, prune')
+    .addHelpText('after', examples(['silverfox db status', 'silverfox db backup backups/silverfox.backup']));
   db.command('migrate')
     .description('apply pending migrations (also done automatically on first use)')
     .addHelpText(

@@ -24,9 +24,9 @@ export function register(program: Command): void {
       examples([
         'silverfox list "Columbia Honda" 1HGCM82633A004352 H1234 H1240',
         'silverfox list "Columbia Honda" --file vins.txt --no-update-vin-log',
-        'cat vins.txt | silverfox list spirit_lexus - --filters',
-        'silverfox list --batch vins.csv --json           # columns: dealership,vin (or stock)',
-        'silverfox list --batch vins.csv --key 2026-11-20  # the same key never orders twice',
+        'cat vins.txt | silverfox list spirit_lexus - --filters --yes',
+        'silverfox list --batch vins.csv --yes --json     # columns: dealership,vin (or stock)',
+        'silverfox list --batch vins.csv --key 2026-11-20 --yes  # the same key never orders twice',
       ]) +
         '\nA --batch run is idempotent: running the same file again orders nothing twice, and a run that\n' +
         'crashed resumes with the dealerships it had not finished. To order the same list again, pass a new --key.\n' +

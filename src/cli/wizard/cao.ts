@@ -9,7 +9,7 @@ import type { QueueItem } from '../../app/queue.js';
 import { cleanText, normalizeStock, parsePrice, parseYear } from '../../core/normalize.js';
 import { formatPrice } from '../../core/templates.js';
 import { ExitCode } from '../../errors.js';
-import { caoLine, partialExit, vehicleName, vehicleTable } from '../order-tables.js';
+import { caoLine, cut, partialExit, VEHICLE_NAME_WIDTH, vehicleName, vehicleTable } from '../order-tables.js';
 import type { Choice, Wizard } from './ui.js';
 
 type ToOrder = CaoPreview['toOrder'][number];
@@ -59,7 +59,7 @@ function vehicleLine(v: ToOrder, widths: number[], edits?: VehicleOverrides): st
   const cells = [
     e.vin,
     e.stock ?? '',
-    vehicleName(e),
+    cut(vehicleName(e), VEHICLE_NAME_WIDTH),
     e.condition,
     e.price === null ? '' : formatPrice(e.price),
     v.reason,
@@ -71,7 +71,7 @@ function widthsOf(vs: readonly ToOrder[]): number[] {
   const w = [17, 5, 7, 9, 7];
   for (const v of vs) {
     w[1] = Math.max(w[1]!, (v.stock ?? '').length);
-    w[2] = Math.min(36, Math.max(w[2]!, vehicleName(v).length));
+    w[2] = Math.min(VEHICLE_NAME_WIDTH, Math.max(w[2]!, vehicleName(v).length));
     w[3] = Math.max(w[3]!, v.condition.length);
     w[4] = Math.max(w[4]!, v.price === null ? 0 : formatPrice(v.price).length);
   }
