@@ -10,7 +10,8 @@ const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 /**
  * Every VIN-log entry, at any dealership, for these VINs; `own` marks the entries of
- * `dealershipId`. Used for the VIN decision (rule 3c) inside the order transaction.
+ * `dealershipId`. Used for the VIN decision (rule 3c) inside the order transaction. In id order:
+ * entries at the same time are then taken in the order db/cao-decision.ts takes them.
  */
 export async function selectVinLogFacts(
   db: Queryable,
@@ -30,7 +31,8 @@ export async function selectVinLogFacts(
     `SELECT l.vin, l.dealership_id = $1 AS own, d.name AS dealership_name, l.condition, l.order_type,
             l.order_id, l.processed_at
      FROM vin_log l JOIN dealerships d ON d.id = l.dealership_id
-     WHERE l.vin = ANY($2::text[])`,
+     WHERE l.vin = ANY($2::text[])
+     ORDER BY l.id`,
     [dealershipId, vins],
   );
   return rows.map((r) => ({
