@@ -316,8 +316,9 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
             : decideCaoInDatabase(tx, d.id, id, caoDecisionParameters(settings, at, ctx.config.timeZone));
         });
         const decision = quick.value;
-        const only = opts.only ? new Set(opts.only.map((v) => v.trim().toUpperCase())) : undefined;
-        if (decision && decision.toOrder.filter((o) => !only || only.has(o.vin)).length === 0) {
+        // (A run restricted by `only` that the restriction empties takes the full path below, so
+        // its counts are those of what it kept, as before.)
+        if (decision && decision.toOrder.length === 0) {
           const empty: CaoSelection = { toOrder: [], skipped: [], filteredOut: [], duplicates: [] };
           return {
             vehicles: [],
