@@ -1,7 +1,7 @@
 // Import throughput on a generated 1,000,000-row inventory CSV (bench/out/, kept between runs),
 // measured in the same run against the baseline `psql \copy` of the same file into a bare table
-// on the same server. Targets: silverfox import on the server >= 0.67x psql \copy; on PGlite
-// >= 100k rows/s. silverfox numbers come from spawning the built binary (npm run bench builds
+// on the same server. Targets (issue 17): the default import (validated and normalized) on the
+// server >= 0.4x psql \copy; on PGlite >= 100k rows/s; peak RSS at 1M within 1.5x of 100k. silverfox numbers come from spawning the built binary (npm run bench builds
 // first); peak RSS is the child's VmHWM, at 100k and 1M rows, to show memory stays flat.
 //   BENCH_IMPORT_ROWS=200000 npm run bench import    (a quicker run)
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { admin, dbUrl } from './lib/pg-admin.mjs';
 
-export const title = 'Import: silverfox vs psql \\copy (server >= 0.67x), PGlite >= 100k rows/s, flat memory';
+export const title =
+  'Import with normalization: silverfox vs psql \\copy (server >= 0.4x), PGlite >= 100k rows/s, flat memory';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..');
@@ -200,15 +201,27 @@ async function serverFloor() {
     spawnSync('psql', [
       url,
       '-qc',
-      'CREATE TABLE raw_bare (LIKE raw_vehicles); CREATE TABLE vehicles_bare (LIKE vehicles INCLUDING DEFAULTS)',
+      'CREATE TABLE raw_bare (LIKE raw_vehicles); CREATE TABLE vehicles_bare (LIKE vehicles INCLUDING DEFAULTS); ' +
+        // vehicles as it was before migration 007: its two (dealership_id, ...) indexes too.
+        'CREATE TABLE vehicles_before (LIKE vehicles INCLUDING ALL); ' +
+        'CREATE INDEX ON vehicles_before (dealership_id, vin); CREATE INDEX ON vehicles_before (dealership_id, upper(stock))',
     ]);
     const rawFile = path.join(out, 'raw_vehicles.csv');
     const vehFile = path.join(out, 'vehicles.csv');
+    const indexes = spawnSync('psql', [
+      url,
+      '-Atc',
+      "SELECT count(*) FROM pg_indexes WHERE tablename = 'vehicles'",
+    ])
+      .stdout.toString()
+      .trim();
     return {
+      vehicleIndexes: Number(indexes),
       rawBare: time(`\\copy raw_bare (${RAW_COLS}) FROM '${rawFile}' WITH (FORMAT csv)`),
       raw: time(`\\copy raw_vehicles (${RAW_COLS}) FROM '${rawFile}' WITH (FORMAT csv)`),
       vehiclesBare: time(`\\copy vehicles_bare (${VEHICLE_COLS}) FROM '${vehFile}' WITH (FORMAT csv)`),
       vehicles: time(`\\copy vehicles (${VEHICLE_COLS}) FROM '${vehFile}' WITH (FORMAT csv)`),
+      vehiclesBefore: time(`\\copy vehicles_before (${VEHICLE_COLS}) FROM '${vehFile}' WITH (FORMAT csv)`),
     };
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -293,7 +306,21 @@ export async function run() {
       psqlRow('  raw_vehicles rows into a table without indexes', floor.rawBare),
       psqlRow('  raw_vehicles rows into raw_vehicles (BRIN index)', floor.raw),
       psqlRow('  vehicles rows into a table without indexes', floor.vehiclesBare, vehicles),
-      psqlRow('  vehicles rows into vehicles (its 4 b-tree indexes)', floor.vehicles, vehicles),
+      psqlRow(
+        `  vehicles rows into vehicles (its ${floor.vehicleIndexes} b-tree indexes)`,
+        floor.vehicles,
+        vehicles,
+      ),
+      psqlRow('  vehicles rows as before migration 007 (4 b-tree indexes)', floor.vehiclesBefore, vehicles),
+    ],
+    notes: [
+      `**Where the default import's time goes (server).** The gap between \`--no-normalize\` ` +
+        `(${serverRaw.seconds.toFixed(1)} s) and the default import (${server.seconds.toFixed(1)} s) is normalizing ` +
+        `every row in the parsing thread and COPYing the normalized vehicles. Migration 007 dropped the two ` +
+        `vehicles indexes no query needed (every read resolves the active snapshot and uses (snapshot_id, vin); ` +
+        `test/integration/query-plans.test.ts checks it on both databases): the psql rows above show what the ` +
+        `index maintenance costs now and before. Not done (issue 17): loading a snapshot into an index-less ` +
+        `table or partition and attaching it, and normalizing in a worker thread.`,
     ],
     checks: [
       {
@@ -301,15 +328,15 @@ export async function run() {
         text: `every row accounted for: read ${j.rowsRead} = imported ${j.rowsImported} + rejected ${j.rowsRejected}`,
       },
       {
-        ok: ROWS / serverRaw.seconds >= 0.67 * base,
-        text: `server import with full validation ${(ROWS / serverRaw.seconds / base).toFixed(2)}x psql \\copy (target >= 0.67x; --no-normalize: validation, raw rows, snapshot switch)`,
+        ok: ROWS / server.seconds >= 0.4 * base,
+        text: `server import, validated and normalized, ${(ROWS / server.seconds / base).toFixed(3)}x psql \\copy (target >= 0.4x; --no-normalize ${(ROWS / serverRaw.seconds / base).toFixed(2)}x)`,
       },
       {
-        ok: ROWS / liteRaw.seconds >= 100_000,
-        text: `PGlite import with full validation ${Math.round(ROWS / liteRaw.seconds).toLocaleString('en-US')} rows/s (target >= 100,000; --no-normalize)`,
+        ok: ROWS / lite.seconds >= 100_000,
+        text: `PGlite import, validated and normalized, ${Math.round(ROWS / lite.seconds).toLocaleString('en-US')} rows/s (target >= 100,000; --no-normalize ${Math.round(ROWS / liteRaw.seconds).toLocaleString('en-US')})`,
       },
       {
-        ok: server.rssMb < serverSmall.rssMb * 1.5 + 50,
+        ok: server.rssMb <= serverSmall.rssMb * 1.5,
         text: `memory flat: peak RSS ${server.rssMb.toFixed(0)} MB at ${ROWS.toLocaleString('en-US')} rows vs ${serverSmall.rssMb.toFixed(0)} MB at ${SMALL.toLocaleString('en-US')}`,
       },
     ],

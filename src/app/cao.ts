@@ -5,8 +5,10 @@
  */
 import pLimit from 'p-limit';
 import {
+  caoDecisionParameters,
   historiesFrom,
   selectCao,
+  type CaoDecision,
   vinsToDecide,
   type CaoSelection,
   type FilterName,
@@ -17,6 +19,7 @@ import type { OrderedReason, OrderVehicle, SkippedReason } from '../core/order.j
 import { resolveTemplate } from '../core/templates.js';
 import type { Queryable } from '../db/database.js';
 import { selectActiveSnapshotId, selectActiveVehicles } from '../db/active-vehicles.js';
+import { decideCaoInDatabase } from '../db/cao-decision.js';
 import { selectVinLogFacts } from '../db/vinlog.js';
 import { toFailure, UsageError, type Failure } from '../errors.js';
 import type { AppContext } from './context.js';
@@ -173,6 +176,18 @@ export function orderVehicle(
   };
 }
 
+/** The counts of a decision taken in the database (nothing read per vehicle). */
+function decisionCounts(d: CaoDecision): CaoDealershipResult['counts'] {
+  return {
+    active: d.active,
+    filteredOut: d.filteredOut,
+    skipped: d.skipped,
+    ordered: d.toOrder.length,
+    byFilter: d.byFilter,
+    byReason: d.byReason,
+  };
+}
+
 function counts(vehicles: number, sel: CaoSelection): CaoDealershipResult['counts'] {
   const byFilter: Partial<Record<FilterName, number>> = {};
   for (const f of sel.filteredOut) byFilter[f.filter] = (byFilter[f.filter] ?? 0) + 1;
@@ -291,6 +306,30 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
     plan: async (tx) => {
       // Again under the lock: a concurrent run may have ordered some of these meanwhile (rule 6).
       const at = ctx.now();
+      if (!shown && !opts.explain) {
+        // Rule 3 decided in one statement first: with nothing to order (most dealerships, most
+        // nights) the snapshot and the VIN-log facts are never read; the counts say what was found.
+        const quick = await readActiveSnapshot(tx, d.id, async () => {
+          const id = await selectActiveSnapshotId(tx, d.id);
+          return id === undefined
+            ? undefined
+            : decideCaoInDatabase(tx, d.id, id, caoDecisionParameters(settings, at, ctx.config.timeZone));
+        });
+        const decision = quick.value;
+        // (A run restricted by `only` that the restriction empties takes the full path below, so
+        // its counts are those of what it kept, as before.)
+        if (decision && decision.toOrder.length === 0) {
+          const empty: CaoSelection = { toOrder: [], skipped: [], filteredOut: [], duplicates: [] };
+          return {
+            vehicles: [],
+            updateVinLog: true,
+            snapshotId: quick.snapshotId,
+            selection: empty,
+            active: decision.active,
+            decision,
+          };
+        }
+      }
       const read = await readActiveSnapshot(tx, d.id, () => select(tx, d, settings, at, ctx.config.timeZone));
       const { vehicles, selection } = read.value;
       // Vehicles that appeared after the preview was confirmed wait for the next run.
@@ -324,6 +363,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
         snapshotId: read.snapshotId,
         selection,
         active: vehicles.length,
+        decision: undefined as CaoDecision | undefined,
       };
     },
   });
@@ -335,7 +375,10 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
     });
   }
   const p = preview(d, settings.template, outcome.plan.selection, opts.explain ?? false);
-  const c = counts(outcome.plan.active, outcome.plan.selection);
+  // Decided in the database: the counts, and no per-vehicle list (only --explain reads those).
+  const c = outcome.plan.decision
+    ? decisionCounts(outcome.plan.decision)
+    : counts(outcome.plan.active, outcome.plan.selection);
   if (outcome.status === 'empty') return finish('nothing_new', p, c);
   return finish('ordered', p, c, { orderId: outcome.orderId, folder: outcome.folder, files: outcome.files });
 }

@@ -1,7 +1,6 @@
 /** Helpers for declaring commands: lazy actions, example blocks, repeatable options. */
 import type { Command } from 'commander';
 import { ExitCode, SilverfoxError, toFailure } from '../errors.js';
-import { Presentation } from './presentation.js';
 import type { CommandEnv } from './run.js';
 
 /** A command's code: gets its env, positional args, own options; returns an exit code. */
@@ -110,6 +109,8 @@ export async function runTracked(
   let failure: unknown;
   let code: number;
   const { commandEnv, reportError } = await import('./run.js');
+  // Not at the top: chalk and cli-table3 stay unloaded for `--help` (bench/startup.bench.mjs).
+  const { Presentation } = await import('./presentation.js');
   let lock: { release(): Promise<void> } | undefined;
   let lockSpan: { waitMs: number; heldMs: number } | undefined;
   let untrap = () => {};

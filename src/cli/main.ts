@@ -1,6 +1,7 @@
 /**
  * The silverfox command line. Commands are declared in defs/ (so `--help` is complete) but their
- * code is imported only when they run: `--help` and `status` never load Playwright, QR or PDF code.
+ * code is imported only when they run: `--help` and `status` never load Playwright, QR or PDF code,
+ * and `--help` loads neither chalk nor cli-table3 (presentation.ts is imported when a command runs).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,6 @@ import { packageRoot } from '../paths.js';
 import { ExitCode } from '../errors.js';
 import { examples, lastExit } from './define.js';
 import { groups } from './defs/index.js';
-import { Presentation } from './presentation.js';
 
 function version(): string {
   try {
@@ -74,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   if (argv.length <= 2) {
     // At a terminal, no arguments open the wizard; never wait for input under cron: print help, exit 2.
+    const { Presentation } = await import('./presentation.js');
     if (!new Presentation({}).interactive) {
       process.stderr.write(program.helpInformation());
       return ExitCode.usage;
@@ -92,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     const { reportError } = await import('./run.js');
+    const { Presentation } = await import('./presentation.js');
     return reportError(err, new Presentation({}));
   }
 }

@@ -8,7 +8,7 @@
  * decision* orders it (`new`, `cross_dealership`, `condition_changed`) or skips it (`recent`,
  * `already_ordered`). Filters read normalized columns only (failure 10).
  */
-import { dayIn, daysBetween } from './calendar.js';
+import { addDays, dayIn, daysBetween } from './calendar.js';
 import type { Condition, DealershipSettings } from './dealership.js';
 import type { OrderedReason, SkippedReason } from './order.js';
 
@@ -96,7 +96,7 @@ export function allowedConditions(vehicleTypes: readonly string[]): Set<Conditio
 }
 
 /** Brand names compare without case, spaces or punctuation: `Mercedes-Benz` = `mercedes benz`. */
-function brandKey(s: string): string {
+export function brandKey(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '');
 }
 
@@ -210,6 +210,9 @@ export type VinDecision =
   | { order: true; reason: OrderedReason; detail: string }
   | { order: false; reason: SkippedReason; detail: string };
 
+/** VIN-log entries of these types are silverfox orders: only they make a VIN `recent`. */
+export const RECENT_ORDER_TYPES: readonly VinLogOrderType[] = ['cao', 'list'];
+
 /** Conditions differ only when both are known: a log entry without one (baseline) never "changes". */
 function conditionChanged(was: Condition | null, now: Condition): boolean {
   return was !== null && was !== 'unknown' && now !== 'unknown' && was !== now;
@@ -242,7 +245,7 @@ export function decideVin(
     return { order: true, reason: 'new', detail: 'never ordered here' };
   }
   const byTime = [...history.own].sort((a, b) => b.processedAt.getTime() - a.processedAt.getTime());
-  const lastOrder = byTime.find((e) => e.orderType === 'cao' || e.orderType === 'list');
+  const lastOrder = byTime.find((e) => RECENT_ORDER_TYPES.includes(e.orderType));
   const recentMs = settings.recent_days * DAY_MS;
   if (lastOrder && now.getTime() - lastOrder.processedAt.getTime() < recentMs) {
     return {
@@ -371,4 +374,96 @@ export function selectCao(
     else sel.skipped.push({ vehicle, reason: d.reason, detail: d.detail });
   }
   return sel;
+}
+
+/**
+ * Rule 3 as parameters for the database (db/cao-decision.ts decides in one statement what
+ * `selectCao` decides in memory, for the counts and the vehicles to order without reading the
+ * whole snapshot). Every value is derived here from the same settings, clock and definitions
+ * `filterVehicle` and `decideVin` use; test/integration/cao-decision.test.ts checks that both
+ * decide the same on the same data. The filters apply in the order of FILTERS.
+ */
+export interface CaoDecisionParameters {
+  allowOffLot: boolean;
+  /** Conditions vehicle_types admits (`used` = po + cpo). */
+  conditions: Condition[];
+  minPrice: number | null;
+  maxPrice: number | null;
+  minYear: number | null;
+  /**
+   * A vehicle in stock after this day (`YYYY-MM-DD`, the shop's calendar) is younger than
+   * seasoning_days; null when seasoning_days is off.
+   */
+  seasonedBy: string | null;
+  requireStock: boolean;
+  requirePrice: boolean;
+  /** brandKey of every brand setting (a make's brandKey must be one of them). */
+  brandKeys: string[];
+  /** The exclude keywords, lower-cased: a field containing one removes the vehicle. */
+  excludeKeywords: string[];
+  /** A silverfox order (RECENT_ORDER_TYPES) later than this makes a VIN `recent`. */
+  recentAfter: Date;
+  recentOrderTypes: VinLogOrderType[];
+  /** The condition that is never compared (condition_changed needs both known). */
+  unknownCondition: Condition;
+}
+
+/** The parameters of rule 3 for one dealership's settings at `now` (see CaoDecisionParameters). */
+export function caoDecisionParameters(
+  settings: CaoSettings,
+  now: Date,
+  timeZone: string,
+): CaoDecisionParameters {
+  return {
+    allowOffLot: settings.allow_off_lot,
+    conditions: [...allowedConditions(settings.vehicle_types)],
+    minPrice: settings.min_price,
+    maxPrice: settings.max_price,
+    minYear: settings.min_year,
+    // daysSince(d) < seasoning_days  <=>  d > today - seasoning_days
+    seasonedBy:
+      settings.seasoning_days !== null && settings.seasoning_days > 0
+        ? addDays(dayIn(now, timeZone), -settings.seasoning_days)
+        : null,
+    requireStock: settings.require_stock,
+    requirePrice: settings.require_price,
+    brandKeys: settings.brands.map(brandKey),
+    excludeKeywords: settings.exclude_keywords.map((k) => k.toLowerCase()),
+    // now - processedAt < recent_days  <=>  processedAt > now - recent_days
+    recentAfter: new Date(now.getTime() - settings.recent_days * DAY_MS),
+    recentOrderTypes: [...RECENT_ORDER_TYPES],
+    unknownCondition: 'unknown',
+  };
+}
+
+/** Rule 3's outcome without the per-vehicle details: what to order and how many of each. */
+export interface CaoDecision {
+  /** Vehicles of the active snapshot. */
+  active: number;
+  /** The vehicles to order, in file order, with the reason. */
+  toOrder: { vin: string; reason: OrderedReason }[];
+  byFilter: Partial<Record<FilterName, number>>;
+  byReason: Partial<Record<OrderedReason | SkippedReason, number>>;
+  filteredOut: number;
+  skipped: number;
+  /** Candidates with the VIN of an earlier one (none in a snapshot: it holds each VIN once). */
+  duplicates: number;
+}
+
+/** The decision of a selection decided in memory (the same shape db/cao-decision.ts returns). */
+export function caoDecisionOf(selection: CaoSelection, active: number): CaoDecision {
+  const byFilter: CaoDecision['byFilter'] = {};
+  for (const f of selection.filteredOut) byFilter[f.filter] = (byFilter[f.filter] ?? 0) + 1;
+  const byReason: CaoDecision['byReason'] = {};
+  for (const s of [...selection.toOrder, ...selection.skipped])
+    byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+  return {
+    active,
+    toOrder: selection.toOrder.map((s) => ({ vin: s.vehicle.vin, reason: s.reason })),
+    byFilter,
+    byReason,
+    filteredOut: selection.filteredOut.length,
+    skipped: selection.skipped.length,
+    duplicates: selection.duplicates.length,
+  };
 }

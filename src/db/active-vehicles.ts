@@ -91,7 +91,8 @@ export async function selectActiveVehiclesByStocks(
 
 /**
  * Active-snapshot vehicles with this VIN at any dealership (for `vinlog show`). Driven from the
- * few dealerships so each lookup uses the (dealership_id, vin) index instead of scanning vehicles.
+ * active snapshots (one per dealership) so each lookup uses the (snapshot_id, vin) index instead
+ * of scanning vehicles.
  */
 export async function selectActiveVehiclesWithVin(
   db: Queryable,
@@ -99,9 +100,9 @@ export async function selectActiveVehiclesWithVin(
 ): Promise<(InventoryVehicle & { dealershipId: number })[]> {
   const { rows } = await db.query<VehicleRow & { dealership_id: number }>(
     `SELECT ${COLUMNS}, s.dealership_id
-     FROM dealerships d
-     JOIN vehicles v ON v.dealership_id = d.id AND v.vin = $1
-     JOIN snapshots s ON s.id = v.snapshot_id AND s.status = 'active'
+     FROM snapshots s
+     JOIN vehicles v ON v.snapshot_id = s.id AND v.vin = $1
+     WHERE s.status = 'active'
      ORDER BY s.dealership_id`,
     [vin],
   );

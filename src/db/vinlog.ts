@@ -10,7 +10,7 @@ const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 /**
  * Every VIN-log entry, at any dealership, for these VINs; `own` marks the entries of
- * `dealershipId`. Used for the VIN decision (rule 3c) inside the order transaction.
+ * `dealershipId`. Used for the VIN decision (rule 3c) inside the order transaction; in id order.
  */
 export async function selectVinLogFacts(
   db: Queryable,
@@ -26,22 +26,28 @@ export async function selectVinLogFacts(
     order_type: VinLogOrderType;
     order_id: number | null;
     processed_at: Date | string;
+    id: number | string;
   }>(
-    `SELECT l.vin, l.dealership_id = $1 AS own, d.name AS dealership_name, l.condition, l.order_type,
-            l.order_id, l.processed_at
+    `SELECT l.id, l.vin, l.dealership_id = $1 AS own, d.name AS dealership_name, l.condition,
+            l.order_type, l.order_id, l.processed_at
      FROM vin_log l JOIN dealerships d ON d.id = l.dealership_id
      WHERE l.vin = ANY($2::text[])`,
     [dealershipId, vins],
   );
-  return rows.map((r) => ({
-    vin: r.vin,
-    own: r.own,
-    dealershipName: r.dealership_name,
-    condition: r.condition,
-    orderType: r.order_type,
-    orderId: r.order_id === null ? null : Number(r.order_id),
-    processedAt: date(r.processed_at),
-  }));
+  // In id order (sorted here, so the plan stays on the vin index): entries at the same time are
+  // then taken in the order db/cao-decision.ts takes them.
+  return rows
+    .map((r) => ({ ...r, id: Number(r.id) }))
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({
+      vin: r.vin,
+      own: r.own,
+      dealershipName: r.dealership_name,
+      condition: r.condition,
+      orderType: r.order_type,
+      orderId: r.order_id === null ? null : Number(r.order_id),
+      processedAt: date(r.processed_at),
+    }));
 }
 
 /** One VIN-log row to write. */

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
@@ -6,6 +7,7 @@ import pLimit from 'p-limit';
 import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/databases.js';
+import { ROOT } from '../helpers/env.js';
 
 describe('the binary', () => {
   let t: TestEnv;
@@ -46,6 +48,46 @@ describe('the binary', () => {
       )
       .map(({ args }) => args.join(' '));
     expect(missing).toEqual([]);
+  });
+
+  // Start-up cost (bench/startup.bench.mjs): command code is imported only when it runs.
+  it('--help and status load no browser, QR or PDF code; --help not even chalk or cli-table3', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-load-'));
+    const loaded = async (args: string[]) => {
+      const trace = path.join(dir, `${args.join('-')}.txt`);
+      writeFileSync(trace, '');
+      const r = await runCli(args, {
+        env: {
+          ...t.env,
+          NODE_OPTIONS: `--import ${path.join(ROOT, 'test/helpers/load-trace.mjs')}`,
+          SILVERFOX_TEST_LOAD_TRACE: trace,
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      const packages = new Set(urls.map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1]));
+      packages.delete(undefined);
+      return { urls, packages };
+    };
+    try {
+      const heavy = ['playwright-core', 'qrcode', 'pdf-lib', '@electric-sql/pglite', 'pg'];
+      for (const args of [['--help'], ['status', '--help'], ['import', '--help']]) {
+        const { urls, packages } = await loaded(args);
+        // The trace works: the CLI itself and commander were seen.
+        expect(urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
+        expect(packages).toContain('commander');
+        for (const p of [...heavy, 'chalk', 'cli-table3', 'ora', '@inquirer/prompts']) {
+          expect(packages, `${args.join(' ')} loaded ${p}`).not.toContain(p);
+        }
+      }
+      const status = await loaded(['status', '--json']);
+      expect(status.packages).toContain('@electric-sql/pglite');
+      for (const p of ['playwright-core', 'qrcode', 'pdf-lib']) {
+        expect(status.packages, `status loaded ${p}`).not.toContain(p);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--version prints the package version', async () => {

@@ -124,10 +124,20 @@ describe.each(DATABASE_KINDS)('CAO on %s', (kind) => {
     expect(shown.vehicles).toHaveLength(3);
     expect(shown.order.template).toBe('standard');
 
-    // Run again: the VIN log makes every vehicle recent now; nothing is created.
+    // Run again: the VIN log makes every vehicle recent now; nothing is created. Decided in the
+    // database: the counts per reason, and no per-vehicle list unless --explain asks for it.
     const again = await runCao(ctx, { dealers: ['Columbia Honda'] });
     expect(again.results[0]!.status).toBe('nothing_new');
-    expect(again.results[0]!.skipped.map((s) => s.reason)).toEqual(
+    expect(again.results[0]!.counts).toMatchObject({
+      skipped: 6,
+      ordered: 0,
+      byReason: { recent: 4, already_ordered: 2 },
+    });
+    expect(again.results[0]!.skipped).toEqual([]);
+    const explained = await runCao(ctx, { dealers: ['Columbia Honda'], explain: true });
+    expect(explained.results[0]!.status).toBe('nothing_new');
+    expect(explained.results[0]!.counts).toEqual(again.results[0]!.counts);
+    expect(explained.results[0]!.skipped.map((s) => s.reason)).toEqual(
       Array(6).fill('recent').fill('already_ordered', 4),
     );
     expect(await count('SELECT count(*)::int AS n FROM orders')).toBe(1);
@@ -211,9 +221,9 @@ describe.each(DATABASE_KINDS)('CAO on %s', (kind) => {
     const first = await runCao(ctx, { dealers: ['Columbia Honda'] });
     expect(first.results[0]!.vehicles.map((x) => x.reason)).toEqual(['new']);
     await seedInventory(ctx.db, honda, [{ vin: v, condition: 'po' }]);
-    expect((await runCao(ctx, { dealers: ['Columbia Honda'] })).results[0]!.skipped[0]!.reason).toBe(
-      'recent',
-    );
+    expect(
+      (await runCao(ctx, { dealers: ['Columbia Honda'], explain: true })).results[0]!.skipped[0]!.reason,
+    ).toBe('recent');
     const later = { ...ctx, now: () => new Date(Date.now() + 2 * DAY) };
     const second = await runCao(later, { dealers: ['Columbia Honda'] });
     expect(second.results[0]!.vehicles.map((x) => [x.vin, x.reason])).toEqual([[v, 'condition_changed']]);
