@@ -31,11 +31,13 @@ describe.each(DATABASE_KINDS)('scrape on %s', (kind) => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'silverfox-fleet-'));
     fleet = await startFleet(path.join(ROOT, 'scrapers'), path.join(tmp, 'registry'), {
       count: 24,
-      slowMs: 1200,
+      // One slow answer per site, slower than the timeout: it is retried. The timeout leaves room
+      // for a loaded CI machine (500 ms failed a normal answer at a load average of 18).
+      slowMs: 2500,
     });
     t = await createTestEnv(kind, { registryDir: path.join(tmp, 'registry') });
     const config = resolveConfig({
-      env: { ...t.env, SILVERFOX_SCRAPE_REQUEST_TIMEOUT_MS: '500', SILVERFOX_SCRAPE_HOST_RPS: '0' },
+      env: { ...t.env, SILVERFOX_SCRAPE_REQUEST_TIMEOUT_MS: '1000', SILVERFOX_SCRAPE_HOST_RPS: '0' },
       cwd: t.dir,
     });
     ctx = await openContext(config);
