@@ -15,8 +15,8 @@ import type { Queryable } from './database.js';
 // A NULL compared with a bound passes (a missing value passes a range filter), as in core.
 //
 // The shape is the bare new-VIN anti-join's (issue 17: the grouped union of every candidate and
-// log row cost 8.6x it): this dealership's VIN-log rows are grouped by VIN alone (l, small
-// by-value states), the snapshot is hash-joined to them, and each vehicle gets one outcome, its
+// log row cost 8.6x it): this dealership's VIN-log rows are grouped by VIN alone (l, three plain
+// aggregates), the snapshot is hash-joined to them, and each vehicle gets one outcome, its
 // filter or its reason (d). Only the vehicles to order leave d (o), so the cross-dealership probe
 // runs for the new VINs only, not for every vehicle, and the counts are one pass over d.
 // decideVin's latest known condition (latest first, the first written among equal times) is the
