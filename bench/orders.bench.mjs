@@ -143,7 +143,10 @@ export async function run() {
       ordered = JSON.parse(r.stdout).results[0].vehicleCount;
       cao.push(r.ms);
     }
-    const list = await timed(['list', '--batch', batch, '--json', '--key', `bench-${process.pid}`], env);
+    const list = await timed(
+      ['list', '--batch', batch, '--yes', '--json', '--key', `bench-${process.pid}`],
+      env,
+    );
     const lr = JSON.parse(list.stdout);
     const caoMs = median(cao);
     const statusMs = median(status);

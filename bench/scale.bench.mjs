@@ -157,6 +157,7 @@ async function measureQueries(db, data) {
     const id = await selectActiveSnapshotId(db, data.big.id);
     decided = await decideCaoInDatabase(db, data.big.id, id, caoDecisionParameters(settings, now, 'UTC'));
   }, 9);
+  const loadAverage = os.loadavg()[0];
   // Where the selection's time goes: the snapshot read, the VIN-log read, rule 3 in memory.
   const vehicles = await selectActiveVehicles(db, data.big.id);
   const vins = vinsToDecide(vehicles, settings, now, 'UTC');
@@ -197,6 +198,7 @@ async function measureQueries(db, data) {
   return {
     selection,
     decision,
+    loadAverage,
     decidedOrdered: decided.toOrder.length,
     decidedAgrees: decided.toOrder.length === ordered,
     parts,
@@ -239,7 +241,10 @@ async function measureOrders(env, db, data, reopen) {
     }
     const file = path.join(env.SILVERFOX_LOG_DIR, '..', 'batch.csv');
     writeFileSync(file, `${rows.join('\n')}\n`);
-    const r = await silverfox(['list', '--batch', file, '--json', '--key', `scale-${Date.now()}`], env);
+    const r = await silverfox(
+      ['list', '--batch', file, '--yes', '--json', '--key', `scale-${Date.now()}`],
+      env,
+    );
     list = { ms: r.ms, vehicles: r.json.counts.vehicles, orders: r.json.counts.orders };
   }
   return { cao: median(caos), caoOrdered, list };
@@ -334,11 +339,13 @@ export async function run() {
   const [srv] = results;
   const f = (x) => x.toFixed(0);
   const notes = [
-    `**The CAO decision (${srv.kind}).** runCao first decides rule 3 in one statement (db/cao-decision.ts): the ` +
-      `filters over the active snapshot and this dealership's VIN-log rows grouped by VIN in one hashed pass, a ` +
-      `cross-dealership probe for the VINs never ordered here, and only the VINs to order with the counts per ` +
-      `reason come back (${f(srv.decision)} ms, ${(srv.decision / srv.antiJoin).toFixed(1)}x the bare anti-join ` +
-      `of ${f(srv.antiJoin)} ms). With nothing to order that is all a run reads. The full selection with every ` +
+    `**The CAO decision (${srv.kind}).** runCao first decides rule 3 in one statement (db/cao-decision.ts), in ` +
+      `the shape of the new-VIN anti-join: this dealership's VIN-log rows grouped by VIN, the active snapshot ` +
+      `hash-joined to them, one outcome per vehicle (its filter or its reason), the cross-dealership probe only ` +
+      `for the VINs to order, and only those VINs with the counts per outcome come back ` +
+      `(${f(srv.decision)} ms, ${(srv.decision / srv.antiJoin).toFixed(1)}x the bare anti-join of ` +
+      `${f(srv.antiJoin)} ms; load average ${srv.loadAverage.toFixed(1)} on ${os.cpus().length} cores). With ` +
+      `nothing to order that is all a run reads. The full selection with every ` +
       `vehicle's reason (\`--explain\`, the preview, the order itself) still reads the snapshot ` +
       `(${f(srv.parts.snapshot)} ms) and the VIN-log facts (${f(srv.parts.facts)} ms) and decides in memory ` +
       `(${f(srv.parts.rules)} ms). test/integration/cao-decision.test.ts checks both decide the same.`,

@@ -7,15 +7,39 @@
  * databases. The per-vehicle details (--explain, the preview, the order itself) are still read
  * and decided in core.
  */
-import type { CaoDecision, CaoDecisionParameters, FilterName } from '../core/cao.js';
+import { FILTERS, type CaoDecision, type CaoDecisionParameters, type FilterName } from '../core/cao.js';
 import { ORDERED_REASONS, type OrderedReason, type SkippedReason } from '../core/order.js';
 import type { Queryable } from './database.js';
 
 // $1 dealership, $2 snapshot; filters $3..$12; VIN decision $13..$15; $16 ordered reasons.
 // A NULL compared with a bound passes (a missing value passes a range filter), as in core.
+//
+// The shape is the bare new-VIN anti-join's (issue 17: the grouped union of every candidate and
+// log row cost 8.6x it): this dealership's VIN-log rows are grouped by VIN alone (l, three plain
+// aggregates), the snapshot is hash-joined to them, and each vehicle gets one outcome, its
+// filter or its reason (d). Only the vehicles to order leave d (o), so the cross-dealership probe
+// runs for the new VINs only, not for every vehicle, and the counts are one pass over d.
+// decideVin's latest known condition (latest first, the first written among equal times) is the
+// one condition a VIN was logged with here when there is only one (min = max, nearly always); x
+// orders the rows of the rare VIN logged here with two different ones.
 const DECIDE = `
-WITH v AS (
-  SELECT v.id, v.file_index, v.line, v.vin, v.condition,
+WITH l AS (
+  SELECT l.vin,
+    date_trunc('milliseconds',
+      max(l.processed_at) FILTER (WHERE l.order_type = ANY ($13::text[]))) AS last_order,
+    min(l.condition) FILTER (WHERE l.condition <> $15::text) AS known_min,
+    max(l.condition) FILTER (WHERE l.condition <> $15::text) AS known_max
+  FROM vin_log l WHERE l.dealership_id = $1
+  GROUP BY l.vin
+),
+x AS (
+  SELECT DISTINCT ON (k.vin) k.vin, k.condition FROM vin_log k
+  WHERE k.dealership_id = $1 AND k.condition <> $15::text
+    AND k.vin IN (SELECT l.vin FROM l WHERE l.known_min <> l.known_max)
+  ORDER BY k.vin, k.processed_at DESC, k.id
+),
+d AS (
+  SELECT v.id, v.file_index, v.line, v.vin,
     CASE
       WHEN NOT v.vin_valid THEN 'invalid_vin'
       WHEN v.lot_status = 'off_lot' AND NOT $3::boolean THEN 'off_lot'
@@ -36,59 +60,28 @@ WITH v AS (
            OR strpos(lower(v.trim), k) > 0 OR strpos(lower(v.status), k) > 0
            OR strpos(lower(v.full_name), k) > 0)
         THEN 'exclude_keywords'
-    END AS filter
-  FROM vehicles v
-  WHERE v.snapshot_id = $2
-),
--- The candidates and this dealership's VIN-log rows grouped by VIN in one hashed pass: no join
--- whose plan would rest on statistics (a new snapshot has none). A snapshot holds each VIN once
--- (UNIQUE (snapshot_id, vin)), so there are no duplicate candidates. The latest known condition is
--- the greatest [time, id key, condition] (the time as fixed-width UTC text, the id key larger for
--- a smaller id): decideVin's order, latest first and the first written among equal times, without
--- an ordered aggregate (which would force a sort).
-g AS (
-  SELECT u.vin,
-    min(u.id) FILTER (WHERE u.here) AS id,
-    min(u.file_index) FILTER (WHERE u.here) AS file_index,
-    min(u.line) FILTER (WHERE u.here) AS line,
-    min(u.condition) FILTER (WHERE u.here) AS condition,
-    count(*) FILTER (WHERE NOT u.here) AS logged,
-    date_trunc('milliseconds',
-      max(u.processed_at) FILTER (WHERE NOT u.here AND u.order_type = ANY ($13::text[]))) AS last_order,
-    (max(ARRAY[to_char(u.processed_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'),
-               lpad((9223372036854775807 - u.log_id)::text, 19, '0'), u.condition])
-       FILTER (WHERE NOT u.here AND u.condition IS NOT NULL AND u.condition <> $15::text))[3]
-      AS last_condition
-  FROM (
-    SELECT true AS here, vin, id, file_index, line, condition,
-           NULL::timestamptz AS processed_at, NULL::text AS order_type, NULL::bigint AS log_id
-    FROM v WHERE filter IS NULL
-    UNION ALL
-    SELECT false, l.vin, NULL, NULL, NULL, l.condition, l.processed_at, l.order_type, l.id
-    FROM vin_log l WHERE l.dealership_id = $1
-  ) u
-  GROUP BY u.vin
-  HAVING bool_or(u.here)
-),
-d AS (
-  SELECT g.id, g.file_index, g.line, g.vin,
-    CASE
-      WHEN g.logged = 0 THEN
-        CASE WHEN EXISTS (SELECT 1 FROM vin_log o WHERE o.vin = g.vin AND o.dealership_id <> $1)
-             THEN 'cross_dealership' ELSE 'new' END
-      WHEN g.last_order > $14::timestamptz THEN 'recent'
-      WHEN g.last_condition IS NOT NULL AND g.condition <> $15::text AND g.last_condition <> g.condition
+      WHEN l.vin IS NULL THEN 'new'
+      WHEN l.last_order > $14::timestamptz THEN 'recent'
+      WHEN v.condition <> $15::text AND coalesce(x.condition, l.known_min) <> v.condition
         THEN 'condition_changed'
       ELSE 'already_ordered'
-    END AS reason
-  FROM g
+    END AS outcome
+  FROM vehicles v
+  LEFT JOIN l ON l.vin = v.vin
+  LEFT JOIN x ON x.vin = v.vin
+  WHERE v.snapshot_id = $2
+),
+o AS (
+  SELECT d.id, d.file_index, d.line, d.vin,
+    CASE WHEN d.outcome = 'new'
+      AND EXISTS (SELECT 1 FROM vin_log c WHERE c.vin = d.vin AND c.dealership_id <> $1)
+      THEN 'cross_dealership' ELSE d.outcome END AS reason
+  FROM d WHERE d.outcome = ANY ($16::text[])
 )
-SELECT 'order' AS kind, vin AS key, reason, 0 AS n, file_index, line, id FROM d
-  WHERE reason = ANY ($16::text[])
-UNION ALL SELECT 'reason', reason, NULL, count(*)::int, NULL, NULL, NULL FROM d GROUP BY reason
-UNION ALL SELECT 'filter', filter, NULL, count(*)::int, NULL, NULL, NULL FROM v
-  WHERE filter IS NOT NULL GROUP BY filter
-UNION ALL SELECT 'active', NULL, NULL, count(*)::int, NULL, NULL, NULL FROM v
+SELECT 'order' AS kind, vin AS key, reason, 0 AS n, file_index, line, id FROM o
+UNION ALL SELECT 'count', reason, NULL, count(*)::int, NULL, NULL, NULL FROM o GROUP BY reason
+UNION ALL SELECT 'count', outcome, NULL, count(*)::int, NULL, NULL, NULL FROM d
+  WHERE NOT (outcome = ANY ($16::text[])) GROUP BY outcome
 ORDER BY file_index, line, id`;
 
 /**
@@ -132,16 +125,22 @@ export async function decideCaoInDatabase(
     // UNIQUE (snapshot_id, vin): a snapshot holds no duplicate VIN.
     duplicates: 0,
   };
+  // One count per outcome: a filter's name (filtered out) or a reason (decided); every vehicle
+  // has exactly one, so together they are the active snapshot.
   for (const r of rows) {
+    if (r.kind === 'order') {
+      out.toOrder.push({ vin: r.key!, reason: r.reason as OrderedReason });
+      continue;
+    }
     const n = Number(r.n);
-    if (r.kind === 'order') out.toOrder.push({ vin: r.key!, reason: r.reason as OrderedReason });
-    else if (r.kind === 'reason') {
-      out.byReason[r.key as OrderedReason | SkippedReason] = n;
-      if (!(ORDERED_REASONS as readonly string[]).includes(r.key!)) out.skipped += n;
-    } else if (r.kind === 'filter') {
+    out.active += n;
+    if ((FILTERS as readonly string[]).includes(r.key!)) {
       out.byFilter[r.key as FilterName] = n;
       out.filteredOut += n;
-    } else if (r.kind === 'active') out.active = n;
+    } else {
+      out.byReason[r.key as OrderedReason | SkippedReason] = n;
+      if (!(ORDERED_REASONS as readonly string[]).includes(r.key!)) out.skipped += n;
+    }
   }
   return out;
 }
