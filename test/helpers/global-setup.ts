@@ -3,7 +3,7 @@
  * builds a migrated PGlite template folder that each test copies (initdb costs ~5 s; a copy
  * costs milliseconds), and gives the run a temporary folder of its own that the teardown removes.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -60,6 +60,9 @@ function runTemporaryFolder(): () => void {
   if (process.env.SILVERFOX_TEST_RUN_TMP) return () => {};
   process.env.SILVERFOX_TEST_TEMPLATE_ROOT ??= os.tmpdir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-test-run-'));
+  // Open to every user like /tmp itself: the reliability tests run initdb and the server as the
+  // postgres user in folders made here.
+  chmodSync(dir, 0o1777);
   const before = process.env.TMPDIR;
   process.env.SILVERFOX_TEST_RUN_TMP = dir;
   process.env.TMPDIR = dir;
