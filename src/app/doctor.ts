@@ -359,116 +359,17 @@ async function importReportsCheck(
 
 /** Runs every check; never throws for a problem it can describe. */
 export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } = {}): Promise<DoctorReport> {
-  const checks: DoctorCheck[] = [];
-  let db: Database | undefined;
+  const { db, checks } = await openForChecks(config);
   let holder: RunLockHolder | undefined;
   try {
-    db = await openDatabase(config, { migrate: false });
-    checks.push(
-      check(
-        'database',
-        'ok',
-        `${db.kind === 'embedded' ? 'embedded (PGlite) at' : 'server'} ${db.description}`,
-      ),
-    );
-  } catch (err) {
-    const e = err as SilverfoxError;
-    if (e.code === 'database_in_use') {
-      checks.push(
-        check('database', 'warn', `${e.message}: a run is in progress, database checks skipped`, [
-          'Run `silverfox doctor` again when it has finished (`silverfox logs` shows what ran).',
-        ]),
-      );
-    } else {
-      checks.push(check('database', 'fail', e.message, e.hints ?? []));
-    }
-  }
-  try {
     if (db) {
-      const schema = await schemaStatus(db);
-      let schemaOk = schema.version > 0 && schema.pending.length === 0;
-      if (schema.version > schema.latest) {
-        schemaOk = false;
-        checks.push(
-          check(
-            'schema',
-            'fail',
-            `the database is at schema version ${schema.version}, newer than this silverfox (${schema.latest})`,
-            ['Upgrade silverfox to the version that wrote this database.'],
-          ),
-        );
-      } else if (schema.pending.length > 0) {
-        checks.push(
-          check(
-            'schema',
-            'fail',
-            `schema version ${schema.version} of ${schema.latest}; pending: ${schema.pending.join(', ')}`,
-            ['Run `silverfox db migrate` (any command also migrates on first use).'],
-          ),
-        );
-      } else {
-        checks.push(check('schema', 'ok', `schema version ${schema.version}, up to date`));
-      }
+      const schema = await schemaCheck(db);
+      checks.push(schema.check);
       holder = await inspectRunLock(config, db).catch(() => undefined);
-      if (schemaOk) {
-        const rows = await listDealerships(db);
-        checks.push(await registryCheck(db, config.registryDir));
-        checks.push(settingsCheck(rows));
-        checks.push(await scrapersCheck(rows));
-      } else {
-        for (const name of ['registry', 'settings', 'scrapers'])
-          checks.push(check(name, 'skip', 'schema not up to date'));
-      }
-      if (schemaOk) {
-        const rows = await selectDealershipStatus(db);
-        const now = await selectNow(db);
-        const staleMs = config.staleHours * 3_600_000;
-        const stale = rows.filter(
-          (r) => r.enabled && (!r.importedAt || now.getTime() - r.importedAt.getTime() > staleMs),
-        );
-        const never = stale.filter((r) => !r.importedAt).length;
-        checks.push(
-          stale.length === 0
-            ? check(
-                'stale',
-                'ok',
-                `${rows.filter((r) => r.enabled).length} enabled dealerships imported within ${config.staleHours}h`,
-              )
-            : check(
-                'stale',
-                'fail',
-                `${stale.length} enabled dealership(s) older than ${config.staleHours}h (SILVERFOX_STALE_HOURS)${never ? `, ${never} never imported` : ''}: ${stale
-                  .slice(0, 5)
-                  .map((r) => r.name)
-                  .join(', ')}${stale.length > 5 ? ', ...' : ''}`,
-                [
-                  'Run `silverfox scrape --all` or `silverfox import FILE`; disable dealerships no longer served (`silverfox dealers set NAME --disable`).',
-                ],
-              ),
-        );
-        checks.push(await heldCheck(db));
-      } else {
-        checks.push(check('stale', 'skip', 'schema not up to date'));
-        checks.push(check('held', 'skip', 'schema not up to date'));
-      }
-      if (schemaOk) {
-        checks.push(await orderFoldersCheck(db, config));
-        checks.push(await importReportsCheck(db, config, holder !== undefined, opts.now ?? new Date()));
-      } else {
-        for (const name of ['orders_on_disk', 'import_reports'])
-          checks.push(check(name, 'skip', 'schema not up to date'));
-      }
+      if (schema.ok) checks.push(...(await databaseChecks(db, config, holder !== undefined, opts.now)));
+      else for (const name of DATABASE_CHECKS) checks.push(check(name, 'skip', 'schema not up to date'));
     } else {
-      for (const name of [
-        'schema',
-        'registry',
-        'settings',
-        'scrapers',
-        'stale',
-        'held',
-        'orders_on_disk',
-        'import_reports',
-      ])
+      for (const name of ['schema', ...DATABASE_CHECKS])
         checks.push(check(name, 'skip', 'database not reachable'));
       if (!config.databaseUrl) holder = await inspectRunLock(config);
     }
@@ -478,4 +379,112 @@ export async function runDoctor(config: Readonly<Config>, opts: { now?: Date } =
   checks.push(...folderChecks(config));
   checks.push(stagingCheck(config, holder, opts.now ?? new Date()));
   return { ok: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+/** The checks that read an up-to-date schema, in the order they are reported. */
+const DATABASE_CHECKS = [
+  'registry',
+  'settings',
+  'scrapers',
+  'stale',
+  'held',
+  'orders_on_disk',
+  'import_reports',
+] as const;
+
+/** Opens the database without migrating it; the first check says how that went. */
+async function openForChecks(config: Readonly<Config>): Promise<{ db?: Database; checks: DoctorCheck[] }> {
+  try {
+    const db = await openDatabase(config, { migrate: false });
+    const where = `${db.kind === 'embedded' ? 'embedded (PGlite) at' : 'server'} ${db.description}`;
+    return { db, checks: [check('database', 'ok', where)] };
+  } catch (err) {
+    const e = err as SilverfoxError;
+    if (e.code === 'database_in_use') {
+      return {
+        checks: [
+          check('database', 'warn', `${e.message}: a run is in progress, database checks skipped`, [
+            'Run `silverfox doctor` again when it has finished (`silverfox logs` shows what ran).',
+          ]),
+        ],
+      };
+    }
+    return { checks: [check('database', 'fail', e.message, e.hints ?? [])] };
+  }
+}
+
+/** Is the schema this silverfox's, with no migration pending? */
+async function schemaCheck(db: Database): Promise<{ check: DoctorCheck; ok: boolean }> {
+  const schema = await schemaStatus(db);
+  if (schema.version > schema.latest)
+    return {
+      ok: false,
+      check: check(
+        'schema',
+        'fail',
+        `the database is at schema version ${schema.version}, newer than this silverfox (${schema.latest})`,
+        ['Upgrade silverfox to the version that wrote this database.'],
+      ),
+    };
+  if (schema.pending.length > 0)
+    return {
+      ok: false,
+      check: check(
+        'schema',
+        'fail',
+        `schema version ${schema.version} of ${schema.latest}; pending: ${schema.pending.join(', ')}`,
+        ['Run `silverfox db migrate` (any command also migrates on first use).'],
+      ),
+    };
+  return {
+    ok: schema.version > 0,
+    check: check('schema', 'ok', `schema version ${schema.version}, up to date`),
+  };
+}
+
+/** The DATABASE_CHECKS, on a database whose schema is up to date. */
+async function databaseChecks(
+  db: Database,
+  config: Readonly<Config>,
+  runInProgress: boolean,
+  now: Date | undefined,
+): Promise<DoctorCheck[]> {
+  const rows = await listDealerships(db);
+  return [
+    await registryCheck(db, config.registryDir),
+    settingsCheck(rows),
+    await scrapersCheck(rows),
+    await staleCheck(db, config),
+    await heldCheck(db),
+    await orderFoldersCheck(db, config),
+    await importReportsCheck(db, config, runInProgress, now ?? new Date()),
+  ];
+}
+
+/** Enabled dealerships whose last import is older than SILVERFOX_STALE_HOURS (or that have none). */
+async function staleCheck(db: Database, config: Readonly<Config>): Promise<DoctorCheck> {
+  const rows = await selectDealershipStatus(db);
+  const now = await selectNow(db);
+  const staleMs = config.staleHours * 3_600_000;
+  const stale = rows.filter(
+    (r) => r.enabled && (!r.importedAt || now.getTime() - r.importedAt.getTime() > staleMs),
+  );
+  if (stale.length === 0)
+    return check(
+      'stale',
+      'ok',
+      `${rows.filter((r) => r.enabled).length} enabled dealerships imported within ${config.staleHours}h`,
+    );
+  const never = stale.filter((r) => !r.importedAt).length;
+  return check(
+    'stale',
+    'fail',
+    `${stale.length} enabled dealership(s) older than ${config.staleHours}h (SILVERFOX_STALE_HOURS)${never ? `, ${never} never imported` : ''}: ${stale
+      .slice(0, 5)
+      .map((r) => r.name)
+      .join(', ')}${stale.length > 5 ? ', ...' : ''}`,
+    [
+      'Run `silverfox scrape --all` or `silverfox import FILE`; disable dealerships no longer served (`silverfox dealers set NAME --disable`).',
+    ],
+  );
 }

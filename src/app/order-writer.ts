@@ -170,90 +170,13 @@ export async function writeOrder<P extends OrderPlan>(
   ctx: AppContext,
   input: WriteOrderInput<P>,
 ): Promise<WriteOrderOutcome<P>> {
-  const d = input.dealership;
   const qrPaths = orderQrPaths(ctx);
-  let staged: StagedOrder | undefined;
-  /** What the transaction returned before its COMMIT (for a commit whose reply was lost). */
-  let beforeCommit: WriteOrderOutcome<P> | undefined;
+  const writing: Writing<P> = {};
   let outcome: WriteOrderOutcome<P>;
   try {
-    outcome = await ctx.db.transaction(async (tx): Promise<WriteOrderOutcome<P>> => {
-      await lockDealershipOrders(tx, d.id);
-      if (input.idempotencyKey) {
-        const existing = await selectOrderByIdempotencyKey(tx, input.idempotencyKey);
-        if (existing) return { status: 'exists', order: existing };
-      }
-      const plan = await input.plan(tx);
-      if (plan.vehicles.length === 0) return { status: 'empty', plan };
-      const orderId = await allocateOrderId(tx);
-      await lockOrderId(tx, orderId);
-      const createdAt = ctx.now();
-      staged = await stageOrder(
-        {
-          ordersDir: ctx.config.ordersDir,
-          orderId,
-          dealership: { name: d.name, slug: d.slug },
-          orderType: input.orderType,
-          createdAt,
-          template: input.template,
-          splitNewUsed: input.splitNewUsed,
-          vehicles: plan.vehicles,
-          skipped: plan.skipped,
-          duplicates: plan.duplicates,
-          extra: plan.extra,
-          qrPaths,
-        },
-        input.faults?.beforeWrite ? { beforeWrite: input.faults.beforeWrite } : {},
-      );
-      await input.faults?.afterStage?.(staged);
-      const files = new Set(staged.files.map((f) => f.path));
-      await insertOrder(tx, {
-        id: orderId,
-        dealershipId: d.id,
-        orderType: input.orderType,
-        template: input.templateName,
-        folder: staged.finalDir,
-        vehicleCount: plan.vehicles.length,
-        snapshotId: plan.snapshotId,
-        idempotencyKey: input.idempotencyKey ?? null,
-        summary: staged.summary,
-        createdBy: input.createdBy ?? null,
-        createdAt,
-      });
-      await insertOrderVehicles(
-        tx,
-        orderId,
-        plan.vehicles.map((v, i) => {
-          const qr = qrFilePath(v.vin);
-          return { ...v, position: i + 1, qrFile: files.has(qr) ? qr : null };
-        }),
-      );
-      if (plan.updateVinLog) {
-        await insertVinLogEntries(
-          tx,
-          d.id,
-          plan.vehicles.map((v) => ({
-            vin: v.vin,
-            condition: v.condition,
-            orderType: input.orderType,
-            orderId,
-            orderRef: null,
-            processedAt: createdAt,
-          })),
-        );
-      }
-      beforeCommit = {
-        status: 'ordered',
-        plan,
-        orderId,
-        folder: staged.finalDir,
-        files: staged.files,
-        summary: staged.summary,
-        createdAt,
-      };
-      return beforeCommit;
-    });
+    outcome = await ctx.db.transaction((tx) => orderInTransaction(ctx, tx, input, qrPaths, writing));
   } catch (err) {
+    const { staged, beforeCommit } = writing;
     if (staged && beforeCommit && err instanceof CommitOutcomeUnknownError) {
       outcome = await settleUnknownCommit(ctx, staged, beforeCommit, err);
     } else {
@@ -262,30 +185,140 @@ export async function writeOrder<P extends OrderPlan>(
       throw err;
     }
   }
-  if (outcome.status === 'ordered' && staged) {
-    const committed = staged;
-    try {
-      await input.faults?.afterCommit?.(committed);
-      await publishOrder(committed);
-    } catch (err) {
-      // A recovery in another process may have published it already; then all is well.
-      if (existsSync(committed.finalDir) && !existsSync(committed.stagingDir)) return outcome;
-      throw new OutputError(
-        `order #${outcome.orderId} is committed but its folder could not be moved into place: ${(err as Error).message}`,
-        {
-          cause: err,
-          hints: [
-            `The complete folder is staged in ${committed.stagingDir}.`,
-            'The next order run (or `silverfox orders show ' +
-              outcome.orderId +
-              '`) publishes it once the cause is fixed.',
-            ...(err instanceof SilverfoxError ? err.hints : []),
-          ],
-        },
-      );
-    }
-  }
+  if (outcome.status === 'ordered' && writing.staged) await publishCommitted(input, writing.staged, outcome);
   return outcome;
+}
+
+/** What the transaction got to, for the caller to clean up or settle when it throws. */
+interface Writing<P> {
+  staged?: StagedOrder;
+  /** What the transaction returned before its COMMIT (for a commit whose reply was lost). */
+  beforeCommit?: WriteOrderOutcome<P>;
+}
+
+/** The transaction of the protocol: lock, plan, allocate, stage, insert the rows. */
+async function orderInTransaction<P extends OrderPlan>(
+  ctx: AppContext,
+  tx: Queryable,
+  input: WriteOrderInput<P>,
+  qrPaths: QrPathsRecord,
+  writing: Writing<P>,
+): Promise<WriteOrderOutcome<P>> {
+  await lockDealershipOrders(tx, input.dealership.id);
+  if (input.idempotencyKey) {
+    const existing = await selectOrderByIdempotencyKey(tx, input.idempotencyKey);
+    if (existing) return { status: 'exists', order: existing };
+  }
+  const plan = await input.plan(tx);
+  if (plan.vehicles.length === 0) return { status: 'empty', plan };
+  const orderId = await allocateOrderId(tx);
+  await lockOrderId(tx, orderId);
+  const createdAt = ctx.now();
+  const staged = await stageOrder(
+    {
+      ordersDir: ctx.config.ordersDir,
+      orderId,
+      dealership: { name: input.dealership.name, slug: input.dealership.slug },
+      orderType: input.orderType,
+      createdAt,
+      template: input.template,
+      splitNewUsed: input.splitNewUsed,
+      vehicles: plan.vehicles,
+      skipped: plan.skipped,
+      duplicates: plan.duplicates,
+      extra: plan.extra,
+      qrPaths,
+    },
+    input.faults?.beforeWrite ? { beforeWrite: input.faults.beforeWrite } : {},
+  );
+  writing.staged = staged;
+  await input.faults?.afterStage?.(staged);
+  await insertOrderRows(tx, input, plan, orderId, staged, createdAt);
+  writing.beforeCommit = {
+    status: 'ordered',
+    plan,
+    orderId,
+    folder: staged.finalDir,
+    files: staged.files,
+    summary: staged.summary,
+    createdAt,
+  };
+  return writing.beforeCommit;
+}
+
+/** The order row, its vehicles (with their QR file when one was written) and its VIN-log rows. */
+async function insertOrderRows(
+  tx: Queryable,
+  input: WriteOrderInput<OrderPlan>,
+  plan: OrderPlan,
+  orderId: number,
+  staged: StagedOrder,
+  createdAt: Date,
+): Promise<void> {
+  const d = input.dealership;
+  const files = new Set(staged.files.map((f) => f.path));
+  await insertOrder(tx, {
+    id: orderId,
+    dealershipId: d.id,
+    orderType: input.orderType,
+    template: input.templateName,
+    folder: staged.finalDir,
+    vehicleCount: plan.vehicles.length,
+    snapshotId: plan.snapshotId,
+    idempotencyKey: input.idempotencyKey ?? null,
+    summary: staged.summary,
+    createdBy: input.createdBy ?? null,
+    createdAt,
+  });
+  await insertOrderVehicles(
+    tx,
+    orderId,
+    plan.vehicles.map((v, i) => {
+      const qr = qrFilePath(v.vin);
+      return { ...v, position: i + 1, qrFile: files.has(qr) ? qr : null };
+    }),
+  );
+  if (!plan.updateVinLog) return;
+  await insertVinLogEntries(
+    tx,
+    d.id,
+    plan.vehicles.map((v) => ({
+      vin: v.vin,
+      condition: v.condition,
+      orderType: input.orderType,
+      orderId,
+      orderRef: null,
+      processedAt: createdAt,
+    })),
+  );
+}
+
+/** Renames a committed order's staged folder into place; a failure says where the folder waits. */
+async function publishCommitted(
+  input: WriteOrderInput<OrderPlan>,
+  committed: StagedOrder,
+  outcome: { orderId: number },
+): Promise<void> {
+  try {
+    await input.faults?.afterCommit?.(committed);
+    await publishOrder(committed);
+  } catch (err) {
+    // A recovery in another process may have published it already; then all is well.
+    if (existsSync(committed.finalDir) && !existsSync(committed.stagingDir)) return;
+    throw new OutputError(
+      `order #${outcome.orderId} is committed but its folder could not be moved into place: ${(err as Error).message}`,
+      {
+        cause: err,
+        hints: [
+          `The complete folder is staged in ${committed.stagingDir}.`,
+          'The next order run (or `silverfox orders show ' +
+            outcome.orderId +
+            '`) publishes it once the cause is fixed.',
+          ...(err instanceof SilverfoxError ? err.hints : []),
+        ],
+      },
+    );
+  }
 }
 
 /**

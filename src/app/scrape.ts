@@ -21,7 +21,7 @@ import {
 import { writeRejectsCsv, writeVehiclesCsv } from '../scrape/csv.js';
 import { isCutShort } from '../scrape/cut-short.js';
 import { HostRateLimiter } from '../scrape/http.js';
-import { runPool } from '../scrape/pool.js';
+import { runPool, type PoolOutcome } from '../scrape/pool.js';
 import { scrapeJob, type JobOutput, type ScrapeJob } from '../scrape/runner.js';
 import { toJob } from './scrape-entry.js';
 import {
@@ -191,50 +191,99 @@ function entryResult(
 
 /** Scrapes the chosen dealerships and imports what was scraped; never throws for one dealership. */
 export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Promise<ScrapeResult> {
-  const { config } = ctx;
   const emit = opts.onProgress ?? (() => {});
-  let runDir: string;
-  let checkpoint: Checkpoint;
-  let jobs: ScrapeJob[];
-  const resumed = opts.resume !== undefined && opts.resume !== false;
-  if (resumed) {
-    if (opts.dealers?.length || opts.all) {
-      throw new UsageError(
-        '--resume continues the dealerships of the interrupted run: name none, and no --all',
-      );
-    }
-    ({ runDir, checkpoint } = findResumableRun(
-      config.logDir,
-      typeof opts.resume === 'string' ? opts.resume : undefined,
-    ));
-    const registry = new Map(
-      (await listDealerships(ctx.db)).filter((d) => d.inRegistry).map((d) => [d.slug, entryFromRecord(d)]),
-    );
-    jobs = checkpoint.dealerships.map((d) => {
-      const entry = registry.get(d.slug);
-      return entry
-        ? toJob(entry)
-        : { name: d.name, slug: d.slug, aliases: [], platform: null, siteUrl: null, scraper: {} };
-    });
-  } else {
-    jobs = await selectJobs(ctx, opts);
-    ({ runDir, checkpoint } = createRun(
-      config.logDir,
-      ctx.now(),
-      jobs.map((j) => ({ name: j.name, slug: j.slug })),
-      opts.import !== false,
-    ));
-  }
+  const run = await openRun(ctx, opts);
+  const { runDir, checkpoint, jobs } = run;
   const todo = jobs.filter((j) => checkpoint.entries[j.slug]?.status !== 'done');
   emit({
     type: 'run',
     runId: checkpoint.runId,
     runDir,
-    resumed,
+    resumed: run.resumed,
     toFetch: todo.length,
     alreadyDone: jobs.length - todo.length,
   });
+  const earlierDone = new Set(
+    jobs.filter((j) => checkpoint.entries[j.slug]?.status === 'done').map((j) => j.slug),
+  );
 
+  await scrapeAll(ctx, opts, run, todo, emit);
+  if (opts.signal?.aborted) {
+    throw new CancelledError(
+      `scrape cancelled; continue it with \`silverfox scrape --resume ${checkpoint.runId}\``,
+    );
+  }
+
+  const dealerships = jobs.map((j) =>
+    entryResult(j, checkpoint.entries[j.slug]!, runDir, earlierDone.has(j.slug)),
+  );
+  const imported = await importScraped(ctx, opts, run, dealerships, emit);
+  checkpoint.finishedAt = ctx.now().toISOString();
+  saveCheckpoint(runDir, checkpoint);
+  const done = dealerships.filter((d) => d.status === 'done');
+  return {
+    runId: checkpoint.runId,
+    runDir,
+    resumed: run.resumed,
+    dealerships,
+    totals: {
+      dealerships: dealerships.length,
+      done: done.length,
+      failed: dealerships.length - done.length,
+      vehicles: done.reduce((n, d) => n + d.vehicles, 0),
+    },
+    import: imported,
+  };
+}
+
+/** A run folder with its checkpoint, and the dealerships it scrapes. */
+interface ScrapeRun {
+  runDir: string;
+  checkpoint: Checkpoint;
+  jobs: ScrapeJob[];
+  resumed: boolean;
+}
+
+/** Continues the interrupted run (--resume) or starts a new one for the chosen dealerships. */
+async function openRun(ctx: AppContext, opts: ScrapeOptions): Promise<ScrapeRun> {
+  const { logDir } = ctx.config;
+  const resumed = opts.resume !== undefined && opts.resume !== false;
+  if (!resumed) {
+    const jobs = await selectJobs(ctx, opts);
+    const dealerships = jobs.map((j) => ({ name: j.name, slug: j.slug }));
+    return { ...createRun(logDir, ctx.now(), dealerships, opts.import !== false), jobs, resumed };
+  }
+  if (opts.dealers?.length || opts.all) {
+    throw new UsageError(
+      '--resume continues the dealerships of the interrupted run: name none, and no --all',
+    );
+  }
+  const { runDir, checkpoint } = findResumableRun(
+    logDir,
+    typeof opts.resume === 'string' ? opts.resume : undefined,
+  );
+  const registry = new Map(
+    (await listDealerships(ctx.db)).filter((d) => d.inRegistry).map((d) => [d.slug, entryFromRecord(d)]),
+  );
+  const jobs = checkpoint.dealerships.map((d) => {
+    const entry = registry.get(d.slug);
+    return entry
+      ? toJob(entry)
+      : { name: d.name, slug: d.slug, aliases: [], platform: null, siteUrl: null, scraper: {} };
+  });
+  return { runDir, checkpoint, jobs, resumed };
+}
+
+/** Scrapes `todo` in the pool, checkpointing each dealership as it finishes. */
+async function scrapeAll(
+  ctx: AppContext,
+  opts: ScrapeOptions,
+  run: ScrapeRun,
+  todo: ScrapeJob[],
+  emit: (e: ScrapeProgress) => void,
+): Promise<void> {
+  const { config } = ctx;
+  const { jobs } = run;
   const timeoutMs = config.scrapeRequestTimeoutMs;
   const backoffMs = Math.min(1000, Math.max(50, Math.round(timeoutMs / 20)));
   const browser = new BrowserLauncher(() => launchChromium(config.chromiumPath));
@@ -243,10 +292,6 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
   const byKey = new Map(jobs.map((j) => [j.slug, j]));
   // Kept per dealership so a scrape stopped half-way still hands over what it collected.
   const collectors = new Map<string, VehicleCollector>();
-  const earlierDone = new Set(
-    jobs.filter((j) => checkpoint.entries[j.slug]?.status === 'done').map((j) => j.slug),
-  );
-
   try {
     await runPool<JobOutput>(
       todo.map((job) => ({
@@ -284,114 +329,124 @@ export async function runScrape(ctx: AppContext, opts: ScrapeOptions = {}): Prom
             emit({ type: e.type, dealership: job.name, message: e.message ?? '' });
         },
         onOutcome: (o) => {
-          const job = byKey.get(o.key)!;
           // A cancelled run leaves the unfinished dealerships as they were, for --resume.
           if (!o.ok && opts.signal?.aborted) return;
-          const attempts = (checkpoint.entries[job.slug]?.attempts ?? 0) + 1;
-          const finishedAt = ctx.now().toISOString();
-          let entry: CheckpointEntry;
-          if (o.ok) {
-            const file = `${job.slug}.csv`;
-            writeVehiclesCsv(path.join(runDir, file), job.name, o.value.vehicles);
-            let rejectsFile: string | undefined;
-            if (o.value.rejects.length > 0) {
-              rejectsFile = `${job.slug}.rejects.csv`;
-              writeRejectsCsv(path.join(runDir, rejectsFile), job.name, o.value.rejects);
-            }
-            entry = {
-              status: 'done',
-              file,
-              rejectsFile,
-              vehicles: o.value.vehicles.length,
-              pages: o.value.pages,
-              requests: o.value.requests,
-              retries: o.value.retries,
-              skipped: o.value.counts,
-              durationMs: o.durationMs,
-              attempts,
-              finishedAt,
-            };
-            emit({
-              type: 'done',
-              dealership: job.name,
-              vehicles: entry.vehicles,
-              pages: entry.pages,
-              retries: entry.retries,
-              durationMs: o.durationMs,
-            });
-          } else {
-            const error = toFailure(o.error);
-            // Drop guard: the part a cut-short scrape got is imported, held (never activated over a
-            // complete active snapshot). A copy: an abandoned task may still be adding rows.
-            const out = collectors.get(job.slug);
-            const part = isCutShort(o.error) ? [...(out?.vehicles ?? [])] : [];
-            const file = part.length > 0 ? `${job.slug}.csv` : undefined;
-            if (file) writeVehiclesCsv(path.join(runDir, file), job.name, part);
-            entry = {
-              status: 'failed',
-              ...(file ? { file, cutShort: error.message, skipped: structuredClone(out!.counts) } : {}),
-              vehicles: part.length,
-              pages: 0,
-              requests: 0,
-              retries: 0,
-              durationMs: o.durationMs,
-              attempts,
-              error,
-              finishedAt,
-            };
-            emit({ type: 'failed', dealership: job.name, code: error.code, message: error.message });
-          }
-          checkpoint.entries[job.slug] = entry;
-          saveCheckpoint(runDir, checkpoint);
+          const job = byKey.get(o.key)!;
+          const entry = o.ok
+            ? doneEntry(ctx, run, job, o, emit)
+            : failedEntry(ctx, run, job, o, collectors.get(job.slug), emit);
+          run.checkpoint.entries[job.slug] = entry;
+          saveCheckpoint(run.runDir, run.checkpoint);
         },
       },
     );
   } finally {
     await browser.close();
   }
-  if (opts.signal?.aborted) {
-    throw new CancelledError(
-      `scrape cancelled; continue it with \`silverfox scrape --resume ${checkpoint.runId}\``,
-    );
-  }
+}
 
-  const dealerships = jobs.map((j) =>
-    entryResult(j, checkpoint.entries[j.slug]!, runDir, earlierDone.has(j.slug)),
-  );
+/** A scraped dealership: its CSV (and rejects) in the run folder, and its checkpoint entry. */
+function doneEntry(
+  ctx: AppContext,
+  run: ScrapeRun,
+  job: ScrapeJob,
+  o: Extract<PoolOutcome<JobOutput>, { ok: true }>,
+  emit: (e: ScrapeProgress) => void,
+): CheckpointEntry {
+  const file = `${job.slug}.csv`;
+  writeVehiclesCsv(path.join(run.runDir, file), job.name, o.value.vehicles);
+  let rejectsFile: string | undefined;
+  if (o.value.rejects.length > 0) {
+    rejectsFile = `${job.slug}.rejects.csv`;
+    writeRejectsCsv(path.join(run.runDir, rejectsFile), job.name, o.value.rejects);
+  }
+  const entry: CheckpointEntry = {
+    status: 'done',
+    file,
+    rejectsFile,
+    vehicles: o.value.vehicles.length,
+    pages: o.value.pages,
+    requests: o.value.requests,
+    retries: o.value.retries,
+    skipped: o.value.counts,
+    durationMs: o.durationMs,
+    attempts: attemptsOf(run, job),
+    finishedAt: ctx.now().toISOString(),
+  };
+  emit({
+    type: 'done',
+    dealership: job.name,
+    vehicles: entry.vehicles,
+    pages: entry.pages,
+    retries: entry.retries,
+    durationMs: o.durationMs,
+  });
+  return entry;
+}
+
+/** A failed dealership: its checkpoint entry, with the part a cut-short scrape got as its CSV. */
+function failedEntry(
+  ctx: AppContext,
+  run: ScrapeRun,
+  job: ScrapeJob,
+  o: Extract<PoolOutcome<JobOutput>, { ok: false }>,
+  out: VehicleCollector | undefined,
+  emit: (e: ScrapeProgress) => void,
+): CheckpointEntry {
+  const error = toFailure(o.error);
+  // Drop guard: the part a cut-short scrape got is imported, held (never activated over a
+  // complete active snapshot). A copy: an abandoned task may still be adding rows.
+  const part = isCutShort(o.error) ? [...(out?.vehicles ?? [])] : [];
+  const file = part.length > 0 ? `${job.slug}.csv` : undefined;
+  if (file) writeVehiclesCsv(path.join(run.runDir, file), job.name, part);
+  emit({ type: 'failed', dealership: job.name, code: error.code, message: error.message });
+  return {
+    status: 'failed',
+    ...(file ? { file, cutShort: error.message, skipped: structuredClone(out!.counts) } : {}),
+    vehicles: part.length,
+    pages: 0,
+    requests: 0,
+    retries: 0,
+    durationMs: o.durationMs,
+    attempts: attemptsOf(run, job),
+    error,
+    finishedAt: ctx.now().toISOString(),
+  };
+}
+
+/** Runs that tried this dealership, this one included. */
+function attemptsOf(run: ScrapeRun, job: ScrapeJob): number {
+  return (run.checkpoint.entries[job.slug]?.attempts ?? 0) + 1;
+}
+
+/**
+ * Imports the done dealerships' CSVs and the cut-short parts in ONE import, unless the run was
+ * started with --no-import; records the import in the checkpoint.
+ */
+async function importScraped(
+  ctx: AppContext,
+  opts: ScrapeOptions,
+  run: ScrapeRun,
+  dealerships: DealershipScrape[],
+  emit: (e: ScrapeProgress) => void,
+): Promise<ScrapeImportSummary | null> {
   const done = dealerships.filter((d) => d.status === 'done');
   const cutShort = dealerships.filter((d) => d.cutShort !== null && d.file !== null);
   const toImport = [...done, ...cutShort];
-  let imported: ScrapeImportSummary | null = null;
-  if (checkpoint.import && toImport.length > 0) {
-    emit({ type: 'import', files: toImport.length });
-    const r = await importFiles(ctx, {
-      files: toImport.map((d) => d.file!),
-      cutShort: Object.fromEntries(cutShort.map((d) => [d.slug, d.cutShort!])),
-      source: 'scrape',
-      // Every row names a registry dealership; a scrape never invents one.
-      strictDealers: true,
-      // The same inventory as last night is still a fresh scrape: import it (status shows the time).
-      force: true,
-      signal: opts.signal,
-    });
-    imported = importSummary(r);
-    checkpoint.imported = { importId: r.importId, at: ctx.now().toISOString() };
-  }
-  checkpoint.finishedAt = ctx.now().toISOString();
-  saveCheckpoint(runDir, checkpoint);
-  return {
-    runId: checkpoint.runId,
-    runDir,
-    resumed,
-    dealerships,
-    totals: {
-      dealerships: dealerships.length,
-      done: done.length,
-      failed: dealerships.length - done.length,
-      vehicles: done.reduce((n, d) => n + d.vehicles, 0),
-    },
-    import: imported,
-  };
+  if (!run.checkpoint.import || toImport.length === 0) return null;
+  emit({ type: 'import', files: toImport.length });
+  const r = await importFiles(ctx, {
+    files: toImport.map((d) => d.file!),
+    cutShort: Object.fromEntries(cutShort.map((d) => [d.slug, d.cutShort!])),
+    source: 'scrape',
+    // Every row names a registry dealership; a scrape never invents one.
+    strictDealers: true,
+    // The same inventory as last night is still a fresh scrape: import it (status shows the time).
+    force: true,
+    signal: opts.signal,
+  });
+  run.checkpoint.imported = { importId: r.importId, at: ctx.now().toISOString() };
+  return importSummary(r);
 }
 
 function importSummary(r: ImportResult): ScrapeImportSummary {

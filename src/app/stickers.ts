@@ -247,17 +247,94 @@ export async function runStickerJob(
   checkOptions(opts);
   const started = Date.now();
   const startedAt = ctx.now().toISOString();
-  const workers = opts.workers ?? STICKER_DEFAULTS.workers;
-  const timeoutMs = opts.timeoutMs ?? STICKER_DEFAULTS.timeoutMs;
-  const retries = opts.retries ?? STICKER_DEFAULTS.retries;
+  const run = prepareRun(ctx, job, opts);
+  const todo = await keepFinished(run);
+  const stats = todo.length > 0 ? await downloadAll(run, ctx.config.chromiumPath, todo) : noDownloads();
+  const result = summarize(run, stats, Date.now() - started);
+  await writeRunFiles(run, result, stats, startedAt);
+  return result;
+}
+
+/** One run's settings, portal, checkpoint and per-vehicle reports, shared by its steps. */
+interface StickerRun {
+  job: StickerJob;
+  opts: Omit<StickersOptions, 'orderId'>;
+  workers: number;
+  timeoutMs: number;
+  retries: number;
+  portal: PortalConfig;
+  credentials: PortalCredentials;
+  /** The values no message may show. */
+  secrets: string[];
+  tracking: Tracking;
+  writer: TrackingWriter;
+  /** Every VIN of the job, by VIN, in the job's order. */
+  reports: Map<string, StickerVehicleReport>;
+  /** Vehicles finished (any way) so far. */
+  done: number;
+  now: () => string;
+}
+
+/** What the browser part of a run counted (all zero when nothing was left to download). */
+interface DownloadStats {
+  logins: number;
+  relogins: number;
+  sessionExpiries: number;
+  loginMs: number;
+  watchdogRecoveries: number;
+  retries: number;
+  cancelled: boolean;
+}
+
+function noDownloads(): DownloadStats {
+  return {
+    logins: 0,
+    relogins: 0,
+    sessionExpiries: 0,
+    loginMs: 0,
+    watchdogRecoveries: 0,
+    retries: 0,
+    cancelled: false,
+  };
+}
+
+/** The portal, its credentials and the checkpoint this run continues, replaces or starts. */
+function prepareRun(
+  ctx: Pick<AppContext, 'config' | 'now'>,
+  job: StickerJob,
+  opts: Omit<StickersOptions, 'orderId'>,
+): StickerRun {
   const portal = loadPortal(ctx.config.portalsDir, opts.portal);
   const credentials = credentialsFor(portal, opts.variables);
   const secrets = [credentials.password, ...(credentials.username.length >= 4 ? [credentials.username] : [])];
-  const { orderId: id, folder, vins } = job;
-
-  // The checkpoint: continue it (--resume), replace it (--force), or refuse to clobber it.
-  const previous = readTracking(folder);
   const now = () => ctx.now().toISOString();
+  const tracking = openCheckpoint(job, portal, opts, now);
+  return {
+    job,
+    opts,
+    workers: opts.workers ?? STICKER_DEFAULTS.workers,
+    timeoutMs: opts.timeoutMs ?? STICKER_DEFAULTS.timeoutMs,
+    retries: opts.retries ?? STICKER_DEFAULTS.retries,
+    portal,
+    credentials,
+    secrets,
+    tracking,
+    writer: new TrackingWriter(job.folder, tracking, ctx.now),
+    reports: new Map(),
+    done: 0,
+    now,
+  };
+}
+
+/** The checkpoint: continue it (--resume), replace it (--force), or refuse to clobber it. */
+function openCheckpoint(
+  job: StickerJob,
+  portal: PortalConfig,
+  opts: Omit<StickersOptions, 'orderId'>,
+  now: () => string,
+): Tracking {
+  const { orderId: id, folder, vins } = job;
+  const previous = readTracking(folder);
   if (previous && !opts.resume && !opts.force) {
     const done = Object.values(previous.vehicles).filter((v) => v.status === 'downloaded').length;
     throw new UsageError(
@@ -273,26 +350,31 @@ export async function runStickerJob(
       `order #${id}'s window stickers came from portal "${previous.portal}", not "${portal.name}"`,
       [`Resume with --portal ${previous.portal}, or use --force to download all again from ${portal.name}.`],
     );
-  const tracking: Tracking =
-    previous && opts.resume
-      ? { ...previous, runs: previous.runs + 1 }
-      : {
-          format: 1,
-          order_id: id,
-          portal: portal.name,
-          started_at: now(),
-          updated_at: now(),
-          runs: 1,
-          vehicles: {},
-        };
-  const writer = new TrackingWriter(folder, tracking, ctx.now);
+  if (previous && opts.resume) return { ...previous, runs: previous.runs + 1 };
+  return {
+    format: 1,
+    order_id: id,
+    portal: portal.name,
+    started_at: now(),
+    updated_at: now(),
+    runs: 1,
+    vehicles: {},
+  };
+}
 
-  const reports = new Map<string, StickerVehicleReport>();
+function progress(run: StickerRun, p: Omit<StickerProgress, 'done' | 'total'>): void {
+  run.opts.onProgress?.({ ...p, done: run.done, total: run.job.vins.length });
+}
+
+/**
+ * Keeps the stickers already on disk (deleting them first under --force), checkpoints them, and
+ * returns the VINs left to download.
+ */
+async function keepFinished(run: StickerRun): Promise<string[]> {
+  const { folder, vins } = run.job;
+  const { tracking } = run;
   const todo: string[] = [];
-  let done = 0;
-  const progress = (p: Omit<StickerProgress, 'done' | 'total'>) =>
-    opts.onProgress?.({ ...p, done, total: vins.length });
-  if (opts.force) {
+  if (run.opts.force) {
     // Otherwise a forced run cut short would leave old files that a resume takes for new ones.
     for (const vin of vins) await rm(path.join(folder, stickerFilePath(vin)), { force: true });
   }
@@ -309,153 +391,164 @@ export async function runStickerJob(
           bytes: data.length,
           attempts: 0,
           ms: 0,
-          at: now(),
+          at: run.now(),
         };
       }
-      reports.set(vin, { vin, status: 'already_downloaded', attempts: 0, ms: 0 });
-      done++;
-      progress({ vin, event: 'already_downloaded' });
+      run.reports.set(vin, { vin, status: 'already_downloaded', attempts: 0, ms: 0 });
+      run.done++;
+      progress(run, { vin, event: 'already_downloaded' });
     } else {
-      reports.set(vin, { vin, status: 'pending', attempts: 0, ms: 0 });
+      run.reports.set(vin, { vin, status: 'pending', attempts: 0, ms: 0 });
       todo.push(vin);
     }
   }
-  await writer.flush();
+  await run.writer.flush();
+  return todo;
+}
 
-  let logins = 0;
-  let relogins = 0;
-  let sessionExpiries = 0;
-  let loginMs = 0;
-  let watchdogRecoveries = 0;
-  let retriesDone = 0;
-  let cancelled = false;
-  if (todo.length > 0) {
-    let pool: BrowserPool;
-    try {
-      pool = await BrowserPool.open({
-        chromiumPath: ctx.config.chromiumPath,
-        size: Math.min(workers, todo.length),
-        taskTimeoutMs: timeoutMs,
-        retries,
-        contextOptions: { acceptDownloads: true },
-        prepareContext: async (context) => {
-          const t = Date.now();
-          const page = await context.newPage();
-          try {
-            await loginToPortal(page, portal, credentials, Math.min(timeoutMs, 60_000));
-          } finally {
-            await page.close().catch(() => {});
-          }
-          logins++;
-          loginMs += Date.now() - t;
-        },
-        onEvent: (e) => {
-          if (e.kind === 'retry') {
-            const { reason } = describe(e.error, secrets);
-            progress({ vin: e.key, event: 'retry', attempt: e.attempt, reason });
-          } else if (e.kind === 'reprepare') {
-            const { reason } = describe(e.error, secrets);
-            progress({ vin: e.key, event: 'session_expired', reason });
-          }
-        },
-      });
-    } catch (err) {
-      throw scrub(err, secrets);
-    }
-    const onAbort = () => {
-      cancelled = true;
-      void pool.close();
-    };
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await Promise.all(
-        todo.map(async (vin) => {
-          // A SessionExpiredError makes the pool sign in again (once for all workers that
-          // noticed) and retry this vehicle without counting the attempt.
-          const r: TaskResult<StickerFile> = await pool.run(
-            (page) => {
-              page.setDefaultTimeout(timeoutMs);
-              return downloadSticker(page, portal, vin, timeoutMs);
-            },
-            { key: vin },
-          );
-          const report = reports.get(vin)!;
-          report.attempts = r.attempts;
-          report.ms = r.busyMs;
-          if (!r.ok && r.error instanceof PoolClosedError) return; // cancelled: stays pending
-          if (r.ok) {
-            const file = await writeOrderFile(folder, stickerFilePath(vin), r.value.body);
-            Object.assign(report, {
-              status: 'downloaded',
-              bytes: file.bytes,
-              pages: r.value.pages,
-              via: r.value.via,
-              disposition: r.value.disposition,
-            });
-            done++;
-            await writer.record(vin, {
-              status: 'downloaded',
-              file: file.path,
-              sha256: file.sha256,
-              bytes: file.bytes,
-              attempts: r.attempts,
-              ms: r.busyMs,
-              at: now(),
-            });
-            progress({ vin, event: 'downloaded', attempt: r.attempts, ms: r.busyMs });
-          } else {
-            const { code, reason } = describe(r.error, secrets);
-            Object.assign(report, { status: 'failed', code, reason });
-            done++;
-            await writer.record(vin, {
-              status: 'failed',
-              code,
-              reason,
-              attempts: r.attempts,
-              ms: r.busyMs,
-              at: now(),
-            });
-            progress({ vin, event: 'failed', attempt: r.attempts, ms: r.busyMs, reason });
-          }
-        }),
-      );
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      watchdogRecoveries = pool.stats.watchdogRecoveries;
-      retriesDone = pool.stats.retries;
-      relogins = pool.stats.reprepares;
-      sessionExpiries = pool.stats.freeRetries;
-      await pool.close();
-    }
+/** Signs in once, downloads `todo` on the pool's worker pages, and stops early on the signal. */
+async function downloadAll(run: StickerRun, chromiumPath: string, todo: string[]) {
+  const stats = noDownloads();
+  const pool = await openPool(run, chromiumPath, todo.length, stats);
+  const onAbort = () => {
+    stats.cancelled = true;
+    void pool.close();
+  };
+  const { signal } = run.opts;
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.all(todo.map((vin) => downloadOne(run, pool, vin)));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stats.watchdogRecoveries = pool.stats.watchdogRecoveries;
+    stats.retries = pool.stats.retries;
+    stats.relogins = pool.stats.reprepares;
+    stats.sessionExpiries = pool.stats.freeRetries;
+    await pool.close();
   }
+  return stats;
+}
 
-  const list = vins.map((v) => reports.get(v)!);
+/** A pool whose every context signs in to the portal (counted in `stats`) before its first page. */
+async function openPool(
+  run: StickerRun,
+  chromiumPath: string,
+  pending: number,
+  stats: DownloadStats,
+): Promise<BrowserPool> {
+  const { portal, credentials, secrets, timeoutMs } = run;
+  try {
+    return await BrowserPool.open({
+      chromiumPath,
+      size: Math.min(run.workers, pending),
+      taskTimeoutMs: timeoutMs,
+      retries: run.retries,
+      contextOptions: { acceptDownloads: true },
+      prepareContext: async (context) => {
+        const t = Date.now();
+        const page = await context.newPage();
+        try {
+          await loginToPortal(page, portal, credentials, Math.min(timeoutMs, 60_000));
+        } finally {
+          await page.close().catch(() => {});
+        }
+        stats.logins++;
+        stats.loginMs += Date.now() - t;
+      },
+      onEvent: (e) => {
+        if (e.kind === 'retry') {
+          const { reason } = describe(e.error, secrets);
+          progress(run, { vin: e.key, event: 'retry', attempt: e.attempt, reason });
+        } else if (e.kind === 'reprepare') {
+          const { reason } = describe(e.error, secrets);
+          progress(run, { vin: e.key, event: 'session_expired', reason });
+        }
+      },
+    });
+  } catch (err) {
+    throw scrub(err, run.secrets);
+  }
+}
+
+/** One vehicle: its attempts on the pool, then its file, report and checkpoint entry. */
+async function downloadOne(run: StickerRun, pool: BrowserPool, vin: string): Promise<void> {
+  const { folder } = run.job;
+  const { portal, timeoutMs } = run;
+  // A SessionExpiredError makes the pool sign in again (once for all workers that
+  // noticed) and retry this vehicle without counting the attempt.
+  const r: TaskResult<StickerFile> = await pool.run(
+    (page) => {
+      page.setDefaultTimeout(timeoutMs);
+      return downloadSticker(page, portal, vin, timeoutMs);
+    },
+    { key: vin },
+  );
+  const report = run.reports.get(vin)!;
+  report.attempts = r.attempts;
+  report.ms = r.busyMs;
+  if (!r.ok && r.error instanceof PoolClosedError) return; // cancelled: stays pending
+  if (r.ok) {
+    const file = await writeOrderFile(folder, stickerFilePath(vin), r.value.body);
+    Object.assign(report, {
+      status: 'downloaded',
+      bytes: file.bytes,
+      pages: r.value.pages,
+      via: r.value.via,
+      disposition: r.value.disposition,
+    });
+    run.done++;
+    await run.writer.record(vin, {
+      status: 'downloaded',
+      file: file.path,
+      sha256: file.sha256,
+      bytes: file.bytes,
+      attempts: r.attempts,
+      ms: r.busyMs,
+      at: run.now(),
+    });
+    progress(run, { vin, event: 'downloaded', attempt: r.attempts, ms: r.busyMs });
+  } else {
+    const { code, reason } = describe(r.error, run.secrets);
+    Object.assign(report, { status: 'failed', code, reason });
+    run.done++;
+    await run.writer.record(vin, {
+      status: 'failed',
+      code,
+      reason,
+      attempts: r.attempts,
+      ms: r.busyMs,
+      at: run.now(),
+    });
+    progress(run, { vin, event: 'failed', attempt: r.attempts, ms: r.busyMs, reason });
+  }
+}
+
+/** The run's result: counts, timings and one report per vehicle in the job's order. */
+function summarize(run: StickerRun, stats: DownloadStats, ms: number): StickersResult {
+  const { orderId, folder, vins } = run.job;
+  const list = vins.map((v) => run.reports.get(v)!);
   const downloaded = list.filter((v) => v.status === 'downloaded');
-  const failed = list
-    .filter((v) => v.status === 'failed')
-    .map((v) => ({ vin: v.vin, code: v.code!, reason: v.reason!, attempts: v.attempts }));
   const times = downloaded.map((v) => v.ms).sort((a, b) => a - b);
-  const inlineDownloads = downloaded.filter((v) => v.disposition !== 'attachment').length;
-  const clickDownloads = downloaded.filter((v) => v.via === 'download').length;
-  const ms = Date.now() - started;
-  const result: StickersResult = {
-    orderId: id,
-    portal: portal.name,
+  return {
+    orderId,
+    portal: run.portal.name,
     folder,
     total: vins.length,
     downloaded: downloaded.length,
     alreadyDownloaded: list.filter((v) => v.status === 'already_downloaded').length,
-    failed,
+    failed: list
+      .filter((v) => v.status === 'failed')
+      .map((v) => ({ vin: v.vin, code: v.code!, reason: v.reason!, attempts: v.attempts })),
     pending: list.filter((v) => v.status === 'pending').length,
-    cancelled,
-    retries: retriesDone,
-    watchdogRecoveries,
-    logins,
-    relogins,
-    sessionExpiries,
-    inlineDownloads,
-    loginMs,
+    cancelled: stats.cancelled,
+    retries: stats.retries,
+    watchdogRecoveries: stats.watchdogRecoveries,
+    logins: stats.logins,
+    relogins: stats.relogins,
+    sessionExpiries: stats.sessionExpiries,
+    inlineDownloads: downloaded.filter((v) => v.disposition !== 'attachment').length,
+    loginMs: stats.loginMs,
     perVehicleMs:
       times.length === 0
         ? null
@@ -466,57 +559,72 @@ export async function runStickerJob(
     trackingFile: path.join(folder, TRACKING_FILE),
     metricsFile: path.join(folder, METRICS_FILE),
   };
+}
 
-  const metrics = {
+/** Writes the final checkpoint and metrics.json, and records them and the stickers in the summary. */
+async function writeRunFiles(
+  run: StickerRun,
+  result: StickersResult,
+  stats: DownloadStats,
+  startedAt: string,
+): Promise<void> {
+  const { folder } = run.job;
+  const metrics = runMetrics(run, result, stats, startedAt);
+  const files: OrderFile[] = [await run.writer.flush()];
+  files.push(
+    await writeOrderFile(folder, METRICS_FILE, Buffer.from(JSON.stringify(metrics, null, 2) + '\n')),
+  );
+  for (const [vin, t] of Object.entries(run.tracking.vehicles))
+    if (t.status === 'downloaded')
+      files.push({ path: stickerFilePath(vin), sha256: t.sha256, bytes: t.bytes });
+  await recordOrderFiles(folder, files);
+}
+
+/** The content of metrics.json. */
+function runMetrics(run: StickerRun, result: StickersResult, stats: DownloadStats, startedAt: string) {
+  const downloaded = result.vehicles.filter((v) => v.status === 'downloaded');
+  const clickDownloads = downloaded.filter((v) => v.via === 'download').length;
+  return {
     format: 1,
-    order_id: id,
-    portal: portal.name,
-    run: tracking.runs,
+    order_id: result.orderId,
+    portal: result.portal,
+    run: run.tracking.runs,
     started_at: startedAt,
-    finished_at: now(),
-    cancelled,
+    finished_at: run.now(),
+    cancelled: stats.cancelled,
     settings: {
-      workers,
-      timeout_ms: timeoutMs,
-      retries,
-      resume: Boolean(opts.resume),
-      force: Boolean(opts.force),
+      workers: run.workers,
+      timeout_ms: run.timeoutMs,
+      retries: run.retries,
+      resume: Boolean(run.opts.resume),
+      force: Boolean(run.opts.force),
     },
     counts: {
       vehicles: result.total,
       downloaded: result.downloaded,
       already_downloaded: result.alreadyDownloaded,
-      failed: failed.length,
+      failed: result.failed.length,
       pending: result.pending,
     },
-    retries: retriesDone,
-    watchdog_recoveries: watchdogRecoveries,
-    logins,
-    relogins,
-    session_expiries: sessionExpiries,
-    login_ms: loginMs,
+    retries: stats.retries,
+    watchdog_recoveries: stats.watchdogRecoveries,
+    logins: stats.logins,
+    relogins: stats.relogins,
+    session_expiries: stats.sessionExpiries,
+    login_ms: stats.loginMs,
     // How this run's stickers came: fetched with the session (served as an attachment, or inline /
     // without a disposition: no download event) or downloaded by clicking a script link.
-    inline_downloads: inlineDownloads,
+    inline_downloads: result.inlineDownloads,
     downloads_by: {
-      fetch_attachment: downloaded.length - inlineDownloads - clickDownloads,
-      fetch_inline: inlineDownloads,
+      fetch_attachment: downloaded.length - result.inlineDownloads - clickDownloads,
+      fetch_inline: result.inlineDownloads,
       click_download: clickDownloads,
     },
     per_vehicle_ms: result.perVehicleMs,
     vehicles_per_hour: result.vehiclesPerHour,
-    elapsed_ms: ms,
-    vehicles: list,
+    elapsed_ms: result.ms,
+    vehicles: result.vehicles,
   };
-  const files: OrderFile[] = [await writer.flush()];
-  files.push(
-    await writeOrderFile(folder, METRICS_FILE, Buffer.from(JSON.stringify(metrics, null, 2) + '\n')),
-  );
-  for (const [vin, t] of Object.entries(tracking.vehicles))
-    if (t.status === 'downloaded')
-      files.push({ path: stickerFilePath(vin), sha256: t.sha256, bytes: t.bytes });
-  await recordOrderFiles(folder, files);
-  return result;
 }
 
 export interface ProbeOptions {

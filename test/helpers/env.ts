@@ -8,7 +8,14 @@ import path from 'node:path';
 export const PG_ADMIN_URL =
   process.env.SILVERFOX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export const PGLITE_TEMPLATE_DIR = path.join(os.tmpdir(), 'silverfox-test-pglite-template');
+/**
+ * Outside the run's own temporary folder (global-setup.ts): the template is built once and kept
+ * for the next runs.
+ */
+export const PGLITE_TEMPLATE_DIR = path.join(
+  process.env.SILVERFOX_TEST_TEMPLATE_ROOT ?? os.tmpdir(),
+  'silverfox-test-pglite-template',
+);
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SHARED = path.resolve(ROOT, '../shared');

@@ -1,15 +1,17 @@
 /**
- * Runs once before the suite: checks the PostgreSQL server is there (required, never skipped)
- * and builds a migrated PGlite template folder that each test copies (initdb costs ~5 s; a copy
- * costs milliseconds).
+ * Runs once before the suite: checks the PostgreSQL server is there (required, never skipped),
+ * builds a migrated PGlite template folder that each test copies (initdb costs ~5 s; a copy
+ * costs milliseconds), and gives the run a temporary folder of its own that the teardown removes.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { openEmbeddedDatabase } from '../../src/db/pglite-adapter.js';
 import { migrate } from '../../src/db/migrate.js';
 import { PG_ADMIN_URL, PGLITE_TEMPLATE_DIR, migrationsFingerprint } from './env.js';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
@@ -43,4 +45,31 @@ export default async function setup(): Promise<void> {
       } else rmSync(tmp, { recursive: true, force: true });
     }
   }
+  return runTemporaryFolder();
+}
+
+/**
+ * Points TMPDIR (so os.tmpdir(), in the workers and in the binaries the tests spawn, which inherit
+ * it) at a folder of this run, and returns the teardown that removes it: `npm test` leaves nothing
+ * in /tmp even when a test forgets its cleanup or fails half-way, and runs side by side never
+ * remove each other's folders. The PGlite template stays in the real temporary folder, shared
+ * between runs (env.ts reads SILVERFOX_TEST_TEMPLATE_ROOT). Every project runs this setup; only
+ * the first makes the folder.
+ */
+function runTemporaryFolder(): () => void {
+  if (process.env.SILVERFOX_TEST_RUN_TMP) return () => {};
+  process.env.SILVERFOX_TEST_TEMPLATE_ROOT ??= os.tmpdir();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-test-run-'));
+  // Open to every user like /tmp itself: the reliability tests run initdb and the server as the
+  // postgres user in folders made here.
+  chmodSync(dir, 0o1777);
+  const before = process.env.TMPDIR;
+  process.env.SILVERFOX_TEST_RUN_TMP = dir;
+  process.env.TMPDIR = dir;
+  return () => {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    delete process.env.SILVERFOX_TEST_RUN_TMP;
+    rmSync(dir, { recursive: true, force: true });
+  };
 }

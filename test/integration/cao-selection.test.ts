@@ -5,10 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCao } from '../../src/app/cao.js';
 import type { AppContext } from '../../src/app/context.js';
 import { resolveDealership } from '../../src/app/dealers.js';
+import { resetBeforeEachTest, saveBaseline } from '../helpers/clean-state.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { makeVin, seedInventory } from '../helpers/inventory.js';
 
@@ -25,16 +26,13 @@ describe.each(DATABASE_KINDS)('CAO with a chosen subset and edited fields on %s'
     t = await createTestEnv(kind);
     ctx = await t.open();
     honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
+    await saveBaseline(ctx.db);
   });
   afterAll(async () => {
     await ctx?.db.close();
     await t?.cleanup();
   });
-  beforeEach(async () => {
-    await ctx.db.query('DELETE FROM vin_log');
-    await ctx.db.query('DELETE FROM order_vehicles');
-    await ctx.db.query('DELETE FROM orders');
-  });
+  resetBeforeEachTest(() => ctx.db);
 
   it('orders only the chosen VINs with the edited fields; the others come back next time', async () => {
     const [a, b, c] = [vin(), vin(), vin()];

@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCao } from '../../src/app/cao.js';
 import type { AppContext } from '../../src/app/context.js';
 import { resolveDealership } from '../../src/app/dealers.js';
 import { recoverOrders } from '../../src/app/order-writer.js';
 import { showOrder, voidOrder, listOrders } from '../../src/app/orders.js';
 import { InputError } from '../../src/errors.js';
+import { resetBeforeEachTest, saveBaseline } from '../helpers/clean-state.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { makeVin, seedInventory, seedVinLog } from '../helpers/inventory.js';
 
@@ -33,18 +34,15 @@ describe.each(DATABASE_KINDS)('CAO on %s', (kind) => {
     ctx = await t.open();
     honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
     lexus = (await resolveDealership(ctx, 'Spirit Lexus')).id;
+    await setSettings(honda, {});
+    await setSettings(lexus, {});
+    await saveBaseline(ctx.db);
   });
   afterAll(async () => {
     await ctx?.db.close();
     await t?.cleanup();
   });
-  beforeEach(async () => {
-    await ctx.db.query('DELETE FROM vin_log');
-    await ctx.db.query('DELETE FROM order_vehicles');
-    await ctx.db.query('DELETE FROM orders');
-    await setSettings(honda, {});
-    await setSettings(lexus, {});
-  });
+  resetBeforeEachTest(() => ctx.db);
 
   it('orders with every VIN-decision reason and writes order, vehicles and VIN log together', async () => {
     const [vNew, vCross, vChanged, vRecent, vAlready, vBaseline] = [vin(), vin(), vin(), vin(), vin(), vin()];

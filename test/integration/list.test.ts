@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCao } from '../../src/app/cao.js';
 import type { AppContext } from '../../src/app/context.js';
 import { resolveDealership } from '../../src/app/dealers.js';
 import { runList, runListBatch } from '../../src/app/list.js';
 import { UsageError } from '../../src/errors.js';
+import { resetBeforeEachTest, saveBaseline } from '../helpers/clean-state.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { makeVin, seedInventory } from '../helpers/inventory.js';
 
@@ -29,17 +30,14 @@ describe.each(DATABASE_KINDS)('LIST on %s', (kind) => {
     honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
     lexus = (await resolveDealership(ctx, 'Spirit Lexus')).id;
     kia = (await resolveDealership(ctx, 'HW Kia')).id;
+    for (const id of [honda, lexus, kia]) await setSettings(id, {});
+    await saveBaseline(ctx.db);
   });
   afterAll(async () => {
     await ctx?.db.close();
     await t?.cleanup();
   });
-  beforeEach(async () => {
-    await ctx.db.query('DELETE FROM vin_log');
-    await ctx.db.query('DELETE FROM order_vehicles');
-    await ctx.db.query('DELETE FROM orders');
-    for (const id of [honda, lexus, kia]) await setSettings(id, {});
-  });
+  resetBeforeEachTest(() => ctx.db);
 
   it('orders VINs and stock numbers from the active snapshot, placeholders for the rest, reports invalid entries', async () => {
     const [a, b, c, missing] = [vin(), vin(), vin(), vin()];

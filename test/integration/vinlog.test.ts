@@ -6,8 +6,9 @@ import type { AppContext } from '../../src/app/context.js';
 import { resolveDealership } from '../../src/app/dealers.js';
 import { importLegacyVinLog, showVin } from '../../src/app/vinlog.js';
 import { UsageError } from '../../src/errors.js';
+import { resetBeforeEachTest, saveBaseline } from '../helpers/clean-state.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
-import { makeVin, seedInventory } from '../helpers/inventory.js';
+import { makeVin, seedInventory, seedVinLog } from '../helpers/inventory.js';
 
 describe.each(DATABASE_KINDS)('VIN log on %s', (kind) => {
   let t: TestEnv;
@@ -24,11 +25,13 @@ describe.each(DATABASE_KINDS)('VIN log on %s', (kind) => {
     ctx = await t.open();
     honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
     lexus = (await resolveDealership(ctx, 'Spirit Lexus')).id;
+    await saveBaseline(ctx.db);
   });
   afterAll(async () => {
     await ctx?.db.close();
     await t?.cleanup();
   });
+  resetBeforeEachTest(() => ctx.db);
 
   it('imports a grouped legacy log keeping BASELINE groups; CAO then skips those VINs (failure 9)', async () => {
     const file = path.join(t.dir, 'legacy-grouped.csv');
@@ -116,7 +119,9 @@ describe.each(DATABASE_KINDS)('VIN log on %s', (kind) => {
   });
 
   it("vinlog show lists every dealership with order ids and reasons, and today's decision", async () => {
-    // v[0] is baseline at Columbia Honda; order it at Spirit Lexus through a real CAO.
+    // v[0] is baseline at Columbia Honda (and on its lot); order it at Spirit Lexus through a real CAO.
+    await seedVinLog(ctx.db, honda, v[0]!, { condition: null, orderType: 'baseline', orderRef: 'BASELINE' });
+    await seedInventory(ctx.db, honda, [{ vin: v[0]!, condition: 'po' }]);
     await seedInventory(ctx.db, lexus, [{ vin: v[0]!, make: 'Lexus' }]);
     const cao = await runCao(ctx, { dealers: ['Spirit Lexus'] });
     const lexusOrder = cao.results[0]!;

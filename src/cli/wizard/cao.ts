@@ -4,12 +4,14 @@
  * (fields changed for this order's files only), confirmation, progress, and the folder.
  */
 import type { CaoDealershipResult, CaoPreview, VehicleOverrides } from '../../app/cao.js';
+import type { AppContext } from '../../app/context.js';
 import type { Dealership } from '../../app/dealers.js';
 import type { QueueItem } from '../../app/queue.js';
 import { cleanText, normalizeStock, parsePrice, parseYear } from '../../core/normalize.js';
 import { formatPrice } from '../../core/templates.js';
 import { ExitCode } from '../../errors.js';
 import { caoLine, cut, partialExit, VEHICLE_NAME_WIDTH, vehicleName, vehicleTable } from '../order-tables.js';
+import type { CommandEnv } from '../run.js';
 import type { Choice, Wizard } from './ui.js';
 
 type ToOrder = CaoPreview['toOrder'][number];
@@ -193,72 +195,96 @@ async function runQueue(w: Wizard, pending: readonly QueueItem[]): Promise<void>
 
 /** Orders for dealerships the operator picks, vehicle by vehicle. */
 async function orderDealerships(w: Wizard): Promise<void> {
-  const { pres } = w;
   const picked = await w.pickDealerships(await w.dealerships(), {
     multi: true,
     message: 'Dealerships to order for',
   });
-  const { runCao } = await import('../../app/cao.js');
-  const slugs = picked.map((d) => d.slug);
-  const spinner = await pres.spinner('working out what to order...');
-  let dry;
-  try {
-    dry = await w.read((ctx) => runCao(ctx, { dealers: slugs, dryRun: true }));
-  } finally {
-    spinner.stop();
-  }
-
+  const dry = await previewOrders(w, picked);
   // Per dealership: what to order and why, then which of them (all ticked), then any edits.
-  const plans: {
-    dealership: Dealership;
-    result: CaoDealershipResult;
-    vins: string[];
-    edits: Map<string, VehicleOverrides>;
-  }[] = [];
+  const plans: Plan[] = [];
   for (const r of dry.results) {
-    pres.out();
-    if (r.status !== 'dry_run') {
-      if (r.status === 'failed') pres.error(caoLine(pres, r), r.error?.hints ?? []);
-      else pres.out(caoLine(pres, r));
-      continue;
-    }
-    pres.out(
-      `${pres.c.bold(r.dealership.name)}: ${r.vehicles.length} vehicle(s) to order (${r.template} template)`,
-    );
-    // A short list as a table with the reasons; a long one only in the checkbox list below.
-    if (r.vehicles.length <= SHORT_LIST)
-      pres.out(
-        vehicleTable(pres, r.vehicles, [
-          ['reason', (v) => v.reason],
-          ['why', (v) => v.detail],
-        ]),
-      );
-    const byReason = Object.entries(r.counts.byReason)
-      .filter(([k]) => r.vehicles.some((v) => v.reason === k))
-      .map(([k, n]) => `${n} ${k}`)
-      .join(', ');
-    pres.out(`${caoLine(pres, r)}${byReason ? `; to order: ${byReason}` : ''}`);
-    const widths = widthsOf(r.vehicles);
-    const vins = await w.checkbox<string>(
-      `Vehicles to order for ${r.dealership.name} (space unticks, a all, i invert; Enter goes on)`,
-      r.vehicles.map((v) => ({
-        name: vehicleLine(v, widths),
-        value: v.vin,
-        short: v.vin,
-        checked: true,
-        description: `${v.vin}: ${v.reason}: ${v.detail}`,
-      })),
-    );
-    const edits =
-      vins.length > 0 ? await editVehicles(w, r, vins, widths) : new Map<string, VehicleOverrides>();
-    plans.push({ dealership: picked.find((d) => d.slug === r.dealership.slug)!, result: r, vins, edits });
+    const plan = await planDealership(w, r);
+    if (plan) plans.push({ ...plan, dealership: picked.find((d) => d.slug === r.dealership.slug)! });
   }
   const toWrite = plans.filter((p) => p.vins.length > 0);
   if (toWrite.length === 0) {
-    pres.out('nothing to order; nothing written');
+    w.pres.out('nothing to order; nothing written');
     return;
   }
-  const what = toWrite
+  if (!(await w.confirm(`Order ${planSummary(toWrite)}?`, true))) {
+    w.pres.out('not ordered; nothing written');
+    return;
+  }
+  await writeOrders(w, toWrite);
+}
+
+/** One dealership's order as the operator chose it: the VINs kept and their edits. */
+interface Plan {
+  dealership: Dealership;
+  result: CaoDealershipResult;
+  vins: string[];
+  edits: Map<string, VehicleOverrides>;
+}
+
+/** A dry run of CAO for the picked dealerships, behind a spinner. */
+async function previewOrders(w: Wizard, picked: readonly Dealership[]) {
+  const { runCao } = await import('../../app/cao.js');
+  const slugs = picked.map((d) => d.slug);
+  const spinner = await w.pres.spinner('working out what to order...');
+  try {
+    return await w.read((ctx) => runCao(ctx, { dealers: slugs, dryRun: true }));
+  } finally {
+    spinner.stop();
+  }
+}
+
+/**
+ * Shows one dealership's dry run (what to order and why) and asks which vehicles to order and what
+ * to change; null for a dealership with nothing to order (its line is printed).
+ */
+async function planDealership(w: Wizard, r: CaoDealershipResult): Promise<Omit<Plan, 'dealership'> | null> {
+  const { pres } = w;
+  pres.out();
+  if (r.status !== 'dry_run') {
+    if (r.status === 'failed') pres.error(caoLine(pres, r), r.error?.hints ?? []);
+    else pres.out(caoLine(pres, r));
+    return null;
+  }
+  pres.out(
+    `${pres.c.bold(r.dealership.name)}: ${r.vehicles.length} vehicle(s) to order (${r.template} template)`,
+  );
+  // A short list as a table with the reasons; a long one only in the checkbox list below.
+  if (r.vehicles.length <= SHORT_LIST)
+    pres.out(
+      vehicleTable(pres, r.vehicles, [
+        ['reason', (v) => v.reason],
+        ['why', (v) => v.detail],
+      ]),
+    );
+  const byReason = Object.entries(r.counts.byReason)
+    .filter(([k]) => r.vehicles.some((v) => v.reason === k))
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  pres.out(`${caoLine(pres, r)}${byReason ? `; to order: ${byReason}` : ''}`);
+  const widths = widthsOf(r.vehicles);
+  const vins = await w.checkbox<string>(
+    `Vehicles to order for ${r.dealership.name} (space unticks, a all, i invert; Enter goes on)`,
+    r.vehicles.map((v) => ({
+      name: vehicleLine(v, widths),
+      value: v.vin,
+      short: v.vin,
+      checked: true,
+      description: `${v.vin}: ${v.reason}: ${v.detail}`,
+    })),
+  );
+  const edits =
+    vins.length > 0 ? await editVehicles(w, r, vins, widths) : new Map<string, VehicleOverrides>();
+  return { result: r, vins, edits };
+}
+
+/** `3 for Columbia Honda (1 left out, 2 edited); 5 for ...`: what the confirmation asks about. */
+function planSummary(plans: readonly Plan[]): string {
+  return plans
     .map((p) => {
       const left = p.result.vehicles.length - p.vins.length;
       const notes = [left ? `${left} left out` : '', p.edits.size ? `${p.edits.size} edited` : '']
@@ -267,12 +293,11 @@ async function orderDealerships(w: Wizard): Promise<void> {
       return `${p.vins.length} for ${p.dealership.name}${notes ? ` (${notes})` : ''}`;
     })
     .join('; ');
-  if (!(await w.confirm(`Order ${what}?`, true))) {
-    pres.out('not ordered; nothing written');
-    return;
-  }
+}
 
-  const { operatorName } = await import('../../app/queue.js');
+/** Writes the chosen orders, one dealership at a time, then names the folders for the design team. */
+async function writeOrders(w: Wizard, toWrite: readonly Plan[]): Promise<void> {
+  const { pres } = w;
   const folders: string[] = [];
   const code = await w.step(
     'cao',
@@ -282,27 +307,9 @@ async function orderDealerships(w: Wizard): Promise<void> {
       const results: CaoDealershipResult[] = [];
       await withApp(env, async (ctx) => {
         for (const p of toWrite) {
-          const s = await env.pres.spinner(`writing the order for ${p.dealership.name}...`);
-          const {
-            results: [r],
-          } = await runCao(ctx, {
-            dealers: [p.dealership.slug],
-            only: p.vins,
-            overrides: Object.fromEntries(p.edits),
-            createdBy: `${operatorName()} (wizard)`,
-            onProgress: (e) => s.update(`${e.phase} the order for ${p.dealership.name}...`),
-          });
-          results.push(r!);
-          if (r!.status === 'failed') {
-            s.fail(caoLine(pres, r!));
-            for (const h of r!.error?.hints ?? []) pres.info(`  ${h}`);
-          } else s.succeed(caoLine(pres, r!));
-          if (r!.folder) folders.push(r!.folder);
-          const missing = p.vins.length - r!.counts.ordered;
-          if (r!.status === 'ordered' && missing > 0)
-            pres.warn(
-              `${missing} of the chosen vehicle(s) were ordered by another run meanwhile; not ordered twice`,
-            );
+          const r = await writeDealershipOrder(w, env, ctx, p);
+          results.push(r);
+          if (r.folder) folders.push(r.folder);
         }
       });
       env.note({
@@ -320,6 +327,36 @@ async function orderDealerships(w: Wizard): Promise<void> {
     pres.out();
     pres.out(`For the design team: ${folders.join(', ')}`);
   }
+}
+
+/** One dealership's order: runCao on the chosen VINs with their edits, its outcome on a spinner. */
+async function writeDealershipOrder(
+  w: Wizard,
+  env: CommandEnv,
+  ctx: AppContext,
+  p: Plan,
+): Promise<CaoDealershipResult> {
+  const { pres } = w;
+  const { runCao } = await import('../../app/cao.js');
+  const { operatorName } = await import('../../app/queue.js');
+  const s = await env.pres.spinner(`writing the order for ${p.dealership.name}...`);
+  const {
+    results: [r],
+  } = await runCao(ctx, {
+    dealers: [p.dealership.slug],
+    only: p.vins,
+    overrides: Object.fromEntries(p.edits),
+    createdBy: `${operatorName()} (wizard)`,
+    onProgress: (e) => s.update(`${e.phase} the order for ${p.dealership.name}...`),
+  });
+  if (r!.status === 'failed') {
+    s.fail(caoLine(pres, r!));
+    for (const h of r!.error?.hints ?? []) pres.info(`  ${h}`);
+  } else s.succeed(caoLine(pres, r!));
+  const missing = p.vins.length - r!.counts.ordered;
+  if (r!.status === 'ordered' && missing > 0)
+    pres.warn(`${missing} of the chosen vehicle(s) were ordered by another run meanwhile; not ordered twice`);
+  return r!;
 }
 
 /** The manual data editor: change fields of chosen vehicles for this order only. */
