@@ -40,7 +40,7 @@ describe('ASCII output in a plain terminal', () => {
       expect(r.code, p.join(' ')).toBe(0);
       expectAscii(`${p.join(' ')} --help`, r.stdout + r.stderr);
     }
-  });
+  }, 300_000); // about 40 CLI starts in a row: 120 s was reached at a CI load average of 18
 
   it('results, progress and errors of commands run on real dirty data', async () => {
     const runs: string[][] = [
