@@ -9,8 +9,11 @@ import { Command, Option } from 'commander';
 import { ExitCode, SilverfoxError, toFailure, UsageError } from '../errors.js';
 import type { CommandEnv } from './run.js';
 
+/** The options of a command that has none. */
+export type NoOptions = Record<never, never>;
+
 /** A command's code: gets its env, positional args, its typed options; returns an exit code. */
-export type Action<O = Record<string, unknown>> = (
+export type Action<O = NoOptions> = (
   env: CommandEnv,
   args: string[],
   opts: O,
@@ -79,15 +82,6 @@ export function nonEmptyText(flags: string, description: string): OptionSpec<str
   };
 }
 
-/** `--x <value>` with a default shown in help: always a text. */
-export function textWithDefault(
-  flags: string,
-  description: string,
-  defaultValue: string,
-): OptionSpec<string> {
-  return { flags, description, defaultValue, parse: (raw) => String(raw ?? defaultValue) };
-}
-
 /** `--x <value>` that commander requires. */
 export function requiredText(flags: string, description: string): OptionSpec<string> {
   return { flags, description, mandatory: true, parse: (raw) => String(raw) };
@@ -112,16 +106,15 @@ export function repeatable(flags: string, description: string): OptionSpec<strin
   };
 }
 
-/** A whole number of at least `min`, or undefined when absent (`undefined` with no message). */
+/** A whole number of at least `min` (else a UsageError with `message`), or undefined when absent. */
 export function wholeNumber(
   flags: string,
   description: string,
-  check: { min: number; message: (flag: string, raw: string) => string; defaultValue?: string },
+  check: { min: number; message: (flag: string, raw: string) => string },
 ): OptionSpec<number | undefined> {
   return {
     flags,
     description,
-    ...(check.defaultValue === undefined ? {} : { defaultValue: check.defaultValue }),
     parse: (raw, flag) => {
       if (raw === undefined) return undefined;
       const n = Number(raw);
@@ -147,19 +140,17 @@ export function atLeast(flags: string, description: string, min: number): Option
   });
 }
 
-/** As `atLeast`, with a default shown in help: always a number. */
-export function atLeastWithDefault(
-  flags: string,
-  description: string,
-  min: number,
-  defaultValue: string,
-): OptionSpec<number> {
-  const spec = wholeNumber(flags, description, {
-    min,
+/** `spec` with a default shown in help (`(default: "5")`): never undefined. */
+export function withDefault<T>(spec: OptionSpec<T | undefined>, defaultValue: string): OptionSpec<T> {
+  return {
+    ...spec,
     defaultValue,
-    message: (flag, raw) => `${flag} expects a whole number of at least ${min}, got "${raw}"`,
-  });
-  return { ...spec, parse: (raw, flag) => spec.parse(raw ?? defaultValue, flag) ?? min };
+    parse: (raw, flag) => {
+      const value = spec.parse(raw ?? defaultValue, flag);
+      if (value === undefined) throw new Error(`${flag}: the default ${defaultValue} reads as nothing`);
+      return value;
+    },
+  };
 }
 
 /** The typed options of `specs` from raw values (commander's, or a caller's); throws UsageError. */
@@ -221,9 +212,7 @@ export interface CommandDecl {
 }
 
 /** Declares a command once: everything the program, its help and the runner need. */
-export function defineCommand<S extends OptionSpecs = Record<string, never>>(
-  spec: CommandSpec<S>,
-): CommandDecl {
+export function defineCommand<S extends OptionSpecs = NoOptions>(spec: CommandSpec<S>): CommandDecl {
   const { load } = spec;
   const specs = (spec.options ?? {}) as S;
   return {

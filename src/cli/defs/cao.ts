@@ -1,4 +1,4 @@
-import { defineCommand, flag, positiveInt, text } from '../define.js';
+import { defineCommand, flag, positiveInt, text, type OptionsOf } from '../define.js';
 
 export const caoOptions = {
   all: flag('--all', 'every enabled dealership, several at once'),
@@ -40,3 +40,5 @@ export const cao = defineCommand({
   help: '\nExit codes: 0 ok (also when there is nothing new), 1 error, 2 usage (or --yes needed), 3 some dealerships failed.\n',
   load: async () => (await import('../commands/cao.js')).cao,
 });
+
+export type CaoOptions = OptionsOf<typeof caoOptions>;

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { defineCommand, flag, type OptionSpec } from '../define.js';
+import { defineCommand, flag, type OptionSpec, type OptionsOf } from '../define.js';
 
 const keepSnapshots: OptionSpec<number> = {
   flags: '--keep-snapshots <n>',
@@ -89,3 +89,7 @@ export const db = [
     load: async () => (await load()).prune,
   }),
 ];
+
+export type DbBackupOptions = OptionsOf<typeof dbBackupOptions>;
+export type DbRestoreOptions = OptionsOf<typeof dbRestoreOptions>;
+export type DbPruneOptions = OptionsOf<typeof dbPruneOptions>;

@@ -1,4 +1,4 @@
-import { defineCommand, flag, positiveInt, repeatable, text } from '../define.js';
+import { defineCommand, flag, positiveInt, repeatable, text, type OptionsOf } from '../define.js';
 
 /** What `dealers add` and `dealers set` change. */
 export const dealerChangeOptions = {
@@ -119,3 +119,6 @@ export const dealers = [
     load: async () => (await load()).exportFiles,
   }),
 ];
+
+export type DealerChangeOptions = OptionsOf<typeof dealerChangeOptions>;
+export type DealersHistoryOptions = OptionsOf<typeof dealersHistoryOptions>;

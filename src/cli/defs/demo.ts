@@ -1,4 +1,4 @@
-import { defineCommand, text } from '../define.js';
+import { defineCommand, text, type OptionsOf } from '../define.js';
 
 export const demoOptions = {
   dealer: text(
@@ -19,3 +19,5 @@ export const demo = defineCommand({
   ],
   load: async () => (await import('../commands/demo.js')).demo,
 });
+
+export type DemoOptions = OptionsOf<typeof demoOptions>;

@@ -1,4 +1,4 @@
-import { defineCommand, flag, repeatable, text } from '../define.js';
+import { defineCommand, flag, repeatable, text, type OptionsOf } from '../define.js';
 
 export const importOptions = {
   map: repeatable(
@@ -57,3 +57,5 @@ export const importCommands = [
     load: async () => (await import('../commands/import.js')).normalize,
   }),
 ];
+
+export type ImportOptions = OptionsOf<typeof importOptions>;

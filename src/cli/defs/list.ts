@@ -1,4 +1,4 @@
-import { defineCommand, flag, positiveInt, text, toggle } from '../define.js';
+import { defineCommand, flag, positiveInt, text, toggle, type OptionsOf } from '../define.js';
 
 export const listOptions = {
   file: text('--file <file>', 'read entries from a file (one per line, or separated by commas)'),
@@ -51,3 +51,5 @@ export const list = defineCommand({
     'Exit codes: 0 ok, 1 error (nothing ordered), 2 usage, 3 some entries, rows or dealerships failed.\n',
   load: async () => (await import('../commands/list.js')).list,
 });
+
+export type ListOptions = OptionsOf<typeof listOptions>;

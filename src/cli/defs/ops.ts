@@ -1,10 +1,9 @@
 /** Operations: run logs and doctor (the run lock's global `--wait-lock` is declared in main.ts). */
-import { defineCommand, flag, text, textWithDefault, wholeNumber } from '../define.js';
+import { defineCommand, flag, text, wholeNumber, withDefault, type OptionsOf } from '../define.js';
 
 export const logsOptions = {
-  since: textWithDefault(
-    '--since <when>',
-    'runs since a duration ago (30m, 12h, 1d, 2w) or a date (2026-11-01)',
+  since: withDefault(
+    text('--since <when>', 'runs since a duration ago (30m, 12h, 1d, 2w) or a date (2026-11-01)'),
     '1d',
   ),
   errors: flag('--errors', 'only runs that failed (exit code not 0)'),
@@ -12,11 +11,13 @@ export const logsOptions = {
     '--command <name>',
     'only this command (cao, "db prune"); a group name matches its subcommands',
   ),
-  limit: wholeNumber('--limit <n>', 'only the newest N runs', {
-    min: 1,
-    defaultValue: '200',
-    message: (flag, raw) => `${flag} ${raw} is not a positive whole number`,
-  }),
+  limit: withDefault(
+    wholeNumber('--limit <n>', 'only the newest N runs', {
+      min: 1,
+      message: (flag, raw) => `${flag} ${raw} is not a positive whole number`,
+    }),
+    '200',
+  ),
 };
 
 export const ops = [
@@ -39,3 +40,5 @@ export const ops = [
     load: async () => (await import('../commands/doctor.js')).doctor,
   }),
 ];
+
+export type LogsOptions = OptionsOf<typeof logsOptions>;

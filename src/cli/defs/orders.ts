@@ -1,4 +1,4 @@
-import { defineCommand, flag, requiredText, text } from '../define.js';
+import { defineCommand, flag, requiredText, text, type OptionsOf } from '../define.js';
 
 export const ordersListOptions = {
   since: text('--since <when>', 'only orders since a date (2026-11-01) or a duration ago (7d, 12h)'),
@@ -92,3 +92,8 @@ export const orders = [
     load: async () => (await import('../commands/archive.js')).archive,
   }),
 ];
+
+export type OrdersListOptions = OptionsOf<typeof ordersListOptions>;
+export type OrdersVoidOptions = OptionsOf<typeof ordersVoidOptions>;
+export type OrdersPathsOptions = OptionsOf<typeof ordersPathsOptions>;
+export type OrdersArchiveOptions = OptionsOf<typeof ordersArchiveOptions>;

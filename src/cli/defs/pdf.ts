@@ -1,11 +1,12 @@
 import {
-  atLeastWithDefault,
+  atLeast,
   defineCommand,
   flag,
   positiveInt,
   requiredText,
   text,
-  textWithDefault,
+  withDefault,
+  type OptionsOf,
 } from '../define.js';
 
 export const pdfOptions = {
@@ -18,12 +19,14 @@ export const pdfOptions = {
 
 export const stickersOptions = {
   portal: requiredText('--portal <name>', 'portal config (portals/<name>.json)'),
-  workers: atLeastWithDefault('--workers <n>', 'browser pages downloading at once', 1, '5'),
-  timeout: textWithDefault('--timeout <duration>', 'per vehicle and attempt, e.g. 90s or 3m', '3m'),
-  retries: atLeastWithDefault(
-    '--retries <n>',
-    'extra attempts of a vehicle that failed (not for a VIN the portal has no sticker for)',
-    0,
+  workers: withDefault(atLeast('--workers <n>', 'browser pages downloading at once', 1), '5'),
+  timeout: withDefault(text('--timeout <duration>', 'per vehicle and attempt, e.g. 90s or 3m'), '3m'),
+  retries: withDefault(
+    atLeast(
+      '--retries <n>',
+      'extra attempts of a vehicle that failed (not for a VIN the portal has no sticker for)',
+      0,
+    ),
     '2',
   ),
   resume: flag('--resume', 'continue an earlier run: keep what was downloaded, download the rest'),
@@ -80,3 +83,6 @@ export const pdfCommands = [
     load: async () => (await import('../commands/stickers.js')).stickers,
   }),
 ];
+
+export type PdfOptions = OptionsOf<typeof pdfOptions>;
+export type StickersOptions = OptionsOf<typeof stickersOptions>;

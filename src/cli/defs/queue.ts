@@ -1,4 +1,4 @@
-import { defineCommand, flag, requiredText, text } from '../define.js';
+import { defineCommand, flag, requiredText, text, type OptionsOf } from '../define.js';
 
 export const queueOptions = {
   date: text('--date <day>', 'YYYY-MM-DD, today, yesterday or tomorrow (default today)'),
@@ -45,3 +45,6 @@ export const queue = [
     load: async () => (await load()).reset,
   }),
 ];
+
+export type QueueOptions = OptionsOf<typeof queueOptions>;
+export type QueueSkipOptions = OptionsOf<typeof queueSkipOptions>;

@@ -1,4 +1,4 @@
-import { defineCommand, nonEmptyText, repeatable } from '../define.js';
+import { defineCommand, nonEmptyText, repeatable, type OptionsOf } from '../define.js';
 
 export const reportOptions = {
   month: nonEmptyText('--month <YYYY-MM>', 'a calendar month (local time)'),
@@ -40,3 +40,5 @@ export const report = defineCommand({
     '2 usage (bad --month or --since, or both given).\n',
   load: async () => (await import('../commands/report.js')).report,
 });
+
+export type ReportOptions = OptionsOf<typeof reportOptions>;

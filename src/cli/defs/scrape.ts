@@ -1,4 +1,4 @@
-import { atLeast, defineCommand, flag, textOrFlag } from '../define.js';
+import { atLeast, defineCommand, flag, textOrFlag, type OptionsOf } from '../define.js';
 
 export const scrapeOptions = {
   all: flag('--all', 'every enabled dealership of the registry that has a platform'),
@@ -39,3 +39,5 @@ export const scrape = defineCommand({
     'or cut short (timeout, page failure) after part of its inventory, gets a HELD snapshot instead (exit 3).\n',
   load: async () => (await import('../commands/scrape.js')).scrape,
 });
+
+export type ScrapeOptions = OptionsOf<typeof scrapeOptions>;

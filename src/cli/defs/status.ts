@@ -1,4 +1,4 @@
-import { defineCommand, flag } from '../define.js';
+import { defineCommand, flag, type OptionsOf } from '../define.js';
 
 export const statusOptions = {
   check: flag(
@@ -15,3 +15,5 @@ export const status = defineCommand({
   examples: ['silverfox status', 'silverfox status --json', 'silverfox status --check || alert-me'],
   load: async () => (await import('../commands/status.js')).status,
 });
+
+export type StatusOptions = OptionsOf<typeof statusOptions>;

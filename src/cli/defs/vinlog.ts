@@ -1,4 +1,4 @@
-import { defineCommand, flag, requiredText } from '../define.js';
+import { defineCommand, flag, requiredText, type OptionsOf } from '../define.js';
 
 export const vinlogImportOptions = {
   dealer: requiredText('--dealer <name>', 'the dealership the log belongs to'),
@@ -37,3 +37,5 @@ export const vinlog = [
     load: async () => (await import('../commands/vinlog.js')).importLog,
   }),
 ];
+
+export type VinlogImportOptions = OptionsOf<typeof vinlogImportOptions>;
