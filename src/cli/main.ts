@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../paths.js';
 import { ExitCode } from '../errors.js';
-import { examples, lastExit } from './define.js';
-import { groups } from './defs/index.js';
+import { addCommand, examples, lastExit } from './define.js';
+import { commands } from './defs/index.js';
 
 function version(): string {
   try {
@@ -41,6 +41,11 @@ export function buildProgram(): Command {
       '--db <url-or-path>',
       'PostgreSQL URL, or folder of the embedded database (overrides DATABASE_URL)',
     )
+    // Every writing command honours it (the `writes` of its declaration).
+    .option(
+      '--wait-lock <seconds>',
+      'when another writing run holds the run lock, wait up to this long (default SILVERFOX_WAIT_LOCK, 0)',
+    )
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
@@ -53,7 +58,7 @@ export function buildProgram(): Command {
         'Environment: DATABASE_URL, SILVERFOX_DATA_DIR, SILVERFOX_ORDERS_DIR, SILVERFOX_LOG_DIR,\n' +
         '  CHROMIUM_PATH, SILVERFOX_CONCURRENCY (see .env.example).\n',
     );
-  for (const register of groups) register(program);
+  for (const decl of commands) addCommand(program, decl);
   return program;
 }
 

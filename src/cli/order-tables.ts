@@ -128,15 +128,6 @@ export function caoJson(r: CaoDealershipResult, explain: boolean) {
   };
 }
 
-/** `--concurrency 4` -> 4; anything else is a usage error. */
-export function positiveInt(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new UsageError(`${name} expects a positive whole number, got "${String(value)}"`);
-  return n;
-}
-
 /** The exit code of a run over several dealerships: 0, 1 when all failed, 3 when some did. */
 export function partialExit(failed: number, total: number): number {
   if (failed === 0) return ExitCode.ok;

@@ -140,6 +140,31 @@ describe('the binary', () => {
     expect(r.code).toBe(0);
   });
 
+  // Option values are read by the command's declaration (defs/), inside the run: a bad one is the
+  // command's usage error, exit 2, before any lock or database, and the run log keeps its line.
+  it('a bad option value is a usage error naming the flag, and the run is logged', async () => {
+    const cao = await runCli(['cao', 'Columbia Honda', '--concurrency', '0', '--dry-run'], { env: t.env });
+    expect(cao.code).toBe(2);
+    expect(cao.stderr).toContain('--concurrency expects a positive whole number, got "0"');
+    const prune = await runCli(['db', 'prune', '--keep-snapshots', 'x'], { env: t.env });
+    expect(prune.code).toBe(2);
+    expect(prune.stderr).toContain('--keep-snapshots x is not a whole number 0 or more');
+    const limit = await runCli(['logs', '--limit', '-1'], { env: t.env });
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('--limit -1 is not a positive whole number');
+    const logged = await runCli(['logs', '--errors', '--since', '1h', '--json'], { env: t.env });
+    expect(logged.code, logged.stderr).toBe(0);
+    const runs = JSON.parse(logged.stdout) as {
+      command: string;
+      exitCode: number;
+      error?: { code: string };
+    }[];
+    expect(runs.filter((r) => r.command === 'cao' && r.exitCode === 2)).toHaveLength(1);
+    expect(runs.filter((r) => r.command === 'db prune' && r.exitCode === 2)).toHaveLength(1);
+    // `logs` itself appends no line, not even for its own usage error.
+    expect(runs.filter((r) => r.command === 'logs')).toHaveLength(0);
+  });
+
   it('a bad DATABASE_URL is a clear error, not a stack trace', async () => {
     const r = await runCli(['status'], { env: { ...t.env, DATABASE_URL: 'mysql://nope' } });
     expect(r.code).toBe(1);

@@ -1,21 +1,22 @@
 import { formatBytes, parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { OrdersArchiveOptions } from '../defs/orders.js';
 import { formatTime } from '../presentation.js';
 import { withApp } from '../run.js';
 
 /** `orders archive --older-than 30d`: zip old order folders, keep their rows. */
-export const archive: Action = async (env, _args, opts) => {
-  const olderThanMs = parseDuration(String(opts.olderThan));
+export const archive: Action<OrdersArchiveOptions> = async (env, _args, opts) => {
+  const olderThanMs = parseDuration(opts.olderThan);
   if (olderThanMs === undefined) {
-    throw new UsageError(`--older-than ${String(opts.olderThan)} is not a duration`, [
+    throw new UsageError(`--older-than ${opts.olderThan} is not a duration`, [
       'Use a number and a unit: 30d, 12h, 2w.',
     ]);
   }
   const { pres } = env;
   const { archiveOrders } = await import('../../app/maintenance.js');
   const r = await withApp(env, (ctx) =>
-    archiveOrders(ctx, { olderThanMs, dryRun: Boolean(opts.dryRun), onProgress: (m) => pres.debug(m) }),
+    archiveOrders(ctx, { olderThanMs, dryRun: opts.dryRun, onProgress: (m) => pres.debug(m) }),
   );
   env.note({
     dealerships: [...new Set(r.orders.map((o) => o.dealership))],

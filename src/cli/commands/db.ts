@@ -1,6 +1,6 @@
 import { formatBytes } from '../../core/duration.js';
-import { UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { DbBackupOptions, DbPruneOptions, DbRestoreOptions } from '../defs/db.js';
 import { withApp } from '../run.js';
 
 export const migrate: Action = async (env) => {
@@ -34,12 +34,12 @@ const countsLine = (c: Record<string, number>) =>
     .map((t) => `${c[t]} ${t}`)
     .join(', ');
 
-export const backup: Action = async (env, [file], opts) => {
+export const backup: Action<DbBackupOptions> = async (env, [file], opts) => {
   const { backupDatabase } = await import('../../app/backup.js');
   const spinner = await env.pres.spinner(`backing up to ${file}`);
   let r;
   try {
-    r = await backupDatabase(env.config, { file: file!, overwrite: Boolean(opts.force) || env.pres.yes });
+    r = await backupDatabase(env.config, { file: file!, overwrite: opts.force || env.pres.yes });
   } catch (err) {
     spinner.stop();
     throw err;
@@ -53,12 +53,12 @@ export const backup: Action = async (env, [file], opts) => {
     );
 };
 
-export const restore: Action = async (env, [file], opts) => {
+export const restore: Action<DbRestoreOptions> = async (env, [file], opts) => {
   const { restoreDatabase } = await import('../../app/backup.js');
   const { pres } = env;
   const r = await restoreDatabase(env.config, {
     file: file!,
-    force: Boolean(opts.force) || pres.yes,
+    force: opts.force || pres.yes,
     confirm: pres.interactive
       ? (c) => pres.confirm(`The database holds ${countsLine(c)}. Replace all of it with ${file}?`)
       : undefined,
@@ -72,16 +72,10 @@ export const restore: Action = async (env, [file], opts) => {
   }
 };
 
-export const prune: Action = async (env, _args, opts) => {
-  const keep = Number(opts.keepSnapshots);
-  if (!/^\d+$/.test(String(opts.keepSnapshots))) {
-    throw new UsageError(`--keep-snapshots ${String(opts.keepSnapshots)} is not a whole number 0 or more`, [
-      'It counts archived snapshots kept per dealership; the active one is always kept.',
-    ]);
-  }
+export const prune: Action<DbPruneOptions> = async (env, _args, opts) => {
   const { pruneSnapshots } = await import('../../app/maintenance.js');
   const r = await withApp(env, (ctx) =>
-    pruneSnapshots(ctx, { keepSnapshots: keep, dryRun: Boolean(opts.dryRun) }),
+    pruneSnapshots(ctx, { keepSnapshots: opts.keepSnapshots, dryRun: opts.dryRun }),
   );
   env.note({ dealerships: r.dealerships.map((d) => d.dealership), counts: r.counts });
   const { pres } = env;
@@ -90,7 +84,9 @@ export const prune: Action = async (env, _args, opts) => {
     return;
   }
   if (r.dealerships.length === 0) {
-    pres.out(`nothing to prune: no dealership has more than ${keep} archived snapshot(s) with rows`);
+    pres.out(
+      `nothing to prune: no dealership has more than ${opts.keepSnapshots} archived snapshot(s) with rows`,
+    );
     return;
   }
   pres.out(

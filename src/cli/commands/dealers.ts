@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { DealerChanges, DealershipChange, ImportPlan, ShownSetting } from '../../app/dealers.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { DealerChangeOptions, DealersHistoryOptions } from '../defs/dealers.js';
 import { formatTime } from '../presentation.js';
 import { withApp } from '../run.js';
 
@@ -13,23 +14,23 @@ function typedCommand(): string {
   return `silverfox ${args.join(' ')}`;
 }
 
-function changesFrom(opts: Record<string, unknown>): DealerChanges {
+function changesFrom(opts: DealerChangeOptions): DealerChanges {
   if (opts.enable && opts.disable) throw new UsageError('--enable and --disable contradict each other');
   const settings: Record<string, string> = {};
-  for (const s of (opts.setting as string[] | undefined) ?? []) {
+  for (const s of opts.setting ?? []) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--setting expects key=value, got "${s}"`);
     settings[s.slice(0, eq).trim().replace(/-/g, '_')] = s.slice(eq + 1);
   }
   return {
-    url: opts.url as string | undefined,
-    apiHost: opts.apiHost as string | undefined,
-    platform: opts.platform as string | undefined,
+    url: opts.url,
+    apiHost: opts.apiHost,
+    platform: opts.platform,
     enabled: opts.enable ? true : opts.disable ? false : undefined,
-    addAliases: opts.addAlias as string[] | undefined,
-    removeAliases: opts.removeAlias as string[] | undefined,
+    addAliases: opts.addAlias,
+    removeAliases: opts.removeAlias,
     settings,
-    unset: ((opts.unset as string[] | undefined) ?? []).map((k) => k.trim().replace(/-/g, '_')),
+    unset: (opts.unset ?? []).map((k) => k.trim().replace(/-/g, '_')),
   };
 }
 
@@ -223,7 +224,7 @@ export const show: Action = async (env, [name]) => {
   printDealer(env, d, shownSettings(d), params);
 };
 
-export const add: Action = async (env, [name], opts) => {
+export const add: Action<DealerChangeOptions> = async (env, [name], opts) => {
   const { addDealer, scrapeParameters, shownSettings } = await loadApp();
   const changes = changesFrom(opts);
   if (changes.unset?.length) throw new UsageError('--unset has nothing to unset on a new dealership');
@@ -235,7 +236,7 @@ export const add: Action = async (env, [name], opts) => {
   printDealer(env, d, shownSettings(d), params);
 };
 
-export const set: Action = async (env, [name], opts) => {
+export const set: Action<DealerChangeOptions> = async (env, [name], opts) => {
   const { setDealer, scrapeParameters, shownSettings } = await loadApp();
   const changes = changesFrom(opts);
   const [d, params] = await withApp(env, async (ctx) => {
@@ -277,12 +278,9 @@ function valueText(v: unknown): string {
 const sinceText = (c: DealershipChange) =>
   `changed since by ${c.osUser}@${c.host} at ${formatTime(c.changedAt.toISOString())} (${c.command})`;
 
-export const history: Action = async (env, [name], opts) => {
+export const history: Action<DealersHistoryOptions> = async (env, [name], opts) => {
   const { dealerHistory } = await loadApp();
-  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0))
-    throw new UsageError(`--limit expects a positive whole number, got "${String(opts.limit)}"`);
-  const h = await withApp(env, (ctx) => dealerHistory(ctx, name, { limit }));
+  const h = await withApp(env, (ctx) => dealerHistory(ctx, name, { limit: opts.limit }));
   const { pres } = env;
   if (pres.json) {
     pres.outJson(

@@ -1,16 +1,17 @@
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { DemoOptions } from '../defs/demo.js';
 import { caoJson, caoLine } from '../order-tables.js';
 import { withApp } from '../run.js';
 
 /** `silverfox demo`: sample inventory in, one CAO order out, and where it is. */
-export const demo: Action = async (env, _args, opts) => {
+export const demo: Action<DemoOptions> = async (env, _args, opts) => {
   const { pres } = env;
   const { runDemo } = await import('../../app/demo.js');
   const spinner = await pres.spinner('importing the sample inventory and running a CAO order');
   let r;
   try {
-    r = await withApp(env, (ctx) => runDemo(ctx, { dealer: opts.dealer as string | undefined }));
+    r = await withApp(env, (ctx) => runDemo(ctx, { dealer: opts.dealer }));
   } finally {
     spinner.stop();
   }

@@ -3,6 +3,7 @@ import type { NormalizeResult } from '../../app/normalize.js';
 import type { NormalizeCounts } from '../../core/normalize.js';
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { ImportOptions } from '../defs/import.js';
 import type { Presentation } from '../presentation.js';
 import { withApp } from '../run.js';
 
@@ -165,7 +166,7 @@ function printHolds(pres: Presentation, r: ImportResult): void {
   }
 }
 
-export const importCommand: Action = async (env, files, opts) => {
+export const importCommand: Action<ImportOptions> = async (env, files, opts) => {
   const { pres } = env;
   const { importFiles, REJECT_REASON_TEXT } = await import('../../app/import.js');
   // The first SIGINT/SIGTERM cancels at the next batch (define.ts traps them); a second quits at once.
@@ -180,14 +181,14 @@ export const importCommand: Action = async (env, files, opts) => {
     r = await withApp(env, (ctx) =>
       importFiles(ctx, {
         files,
-        map: (opts.map as string[] | undefined) ?? [],
-        dealer: opts.dealer as string | undefined,
-        strictDealers: opts.strictDealers === true,
-        force: opts.force === true,
+        map: opts.map ?? [],
+        dealer: opts.dealer,
+        strictDealers: opts.strictDealers,
+        force: opts.force,
         // --force also means "I know this file is smaller than the active inventory".
-        acceptDrop: opts.force === true,
-        dryRun: opts.dryRun === true,
-        normalize: opts.normalize !== false,
+        acceptDrop: opts.force,
+        dryRun: opts.dryRun,
+        normalize: opts.normalize,
         stdin: process.stdin,
         signal: env.signal,
         onProgress: progress.onProgress,

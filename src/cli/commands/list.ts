@@ -3,7 +3,8 @@ import type { ListBatchResult, ListResult } from '../../app/list.js';
 import { splitEntries } from '../../core/list.js';
 import { CancelledError, ExitCode, unreadableFile, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
-import { positiveInt, requireConfirmation, vehicleTable } from '../order-tables.js';
+import type { ListOptions } from '../defs/list.js';
+import { requireConfirmation, vehicleTable } from '../order-tables.js';
 import type { Presentation } from '../presentation.js';
 import { noteFailures, withApp } from '../run.js';
 import { pdfAfterOrders } from './pdf.js';
@@ -122,31 +123,30 @@ async function confirmList(pres: Presentation, dryRun: boolean, question: string
 }
 
 /** `silverfox list DEALER (ENTRY... | --file F | -)` and `silverfox list --batch FILE`. */
-export const list: Action = async (env, args, opts) => {
+export const list: Action<ListOptions> = async (env, args, opts) => {
   const { pres } = env;
   const common = {
-    updateVinLog: opts.updateVinLog as boolean | undefined,
-    filters: Boolean(opts.filters),
-    template: opts.template as string | undefined,
-    dryRun: Boolean(opts.dryRun),
+    updateVinLog: opts.updateVinLog,
+    filters: opts.filters,
+    template: opts.template,
+    dryRun: opts.dryRun,
   };
   const app = await import('../../app/list.js');
-  if (opts.batch !== undefined) {
+  const batch = opts.batch;
+  if (batch !== undefined) {
     if (args.length > 0)
       throw new UsageError(
         '--batch takes the dealerships from the file: give no dealership or entries with it',
       );
-    const file = String(opts.batch);
-    const concurrency = positiveInt('--concurrency', opts.concurrency);
-    await confirmList(pres, common.dryRun, `Write the LIST orders of ${file === '-' ? 'stdin' : file}?`);
-    const text = file === '-' ? await readStdin() : undefined;
+    await confirmList(pres, common.dryRun, `Write the LIST orders of ${batch === '-' ? 'stdin' : batch}?`);
+    const text = batch === '-' ? await readStdin() : undefined;
     const b = await withApp(env, (ctx) =>
       app.runListBatch(ctx, {
         ...common,
-        file: file === '-' ? undefined : file,
+        file: batch === '-' ? undefined : batch,
         text,
-        key: opts.key as string | undefined,
-        concurrency,
+        key: opts.key,
+        concurrency: opts.concurrency,
         onProgress: (e) => pres.info(`[${e.done}/${e.total}] ${e.dealership}: ${e.status}`),
       }),
     );
@@ -187,7 +187,7 @@ export const list: Action = async (env, args, opts) => {
     if (e === '-') entries.push(...splitEntries(await readStdin()));
     else entries.push(e);
   }
-  if (opts.file !== undefined) entries.push(...splitEntries(await readText(String(opts.file))));
+  if (opts.file !== undefined) entries.push(...splitEntries(await readText(opts.file)));
   const r = await withApp(env, (ctx) => app.runList(ctx, { ...common, dealer, entries }));
   env.note({
     dealerships: [r.dealership.name],

@@ -1,6 +1,7 @@
 import { formatDuration, parseSince } from '../../core/duration.js';
 import { UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { LogsOptions } from '../defs/ops.js';
 import { formatTime } from '../presentation.js';
 
 /** Options that only change how a run prints, not what it does: `logs` leaves them out. */
@@ -24,24 +25,20 @@ function summary(counts: Record<string, number> | undefined): string {
     .join(' ');
 }
 
-export const logs: Action = async (env, _args, opts) => {
+export const logs: Action<LogsOptions> = async (env, _args, opts) => {
   const { pres } = env;
-  const since = parseSince(String(opts.since), new Date());
+  const since = parseSince(opts.since, new Date());
   if (!since) {
-    throw new UsageError(`--since ${String(opts.since)} is not a duration or a date`, [
+    throw new UsageError(`--since ${opts.since} is not a duration or a date`, [
       'Use 30m, 12h, 1d, 2w, or a date such as 2026-11-01.',
     ]);
-  }
-  const limit = Number(opts.limit);
-  if (!Number.isInteger(limit) || limit <= 0) {
-    throw new UsageError(`--limit ${String(opts.limit)} is not a positive whole number`);
   }
   const { readRunLogs } = await import('../../app/logs.js');
   const result = readRunLogs(env.config.logDir, {
     since,
-    errorsOnly: Boolean(opts.errors),
-    command: typeof opts.command === 'string' ? opts.command : undefined,
-    limit,
+    errorsOnly: opts.errors,
+    command: opts.command,
+    limit: opts.limit,
   });
   if (result.unreadableLines > 0) {
     pres.warn(`${result.unreadableLines} line(s) of the run log could not be read and were left out`);

@@ -4,6 +4,7 @@ import { SETTING_KEYS } from '../../core/dealership.js';
 import { describeQrPaths, RELATIVE_QR_PATHS, type QrPathsRecord } from '../../core/qr-path.js';
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { OrdersListOptions, OrdersPathsOptions, OrdersVoidOptions } from '../defs/orders.js';
 import { vehicleTable } from '../order-tables.js';
 import { formatTime } from '../presentation.js';
 import { withApp } from '../run.js';
@@ -11,12 +12,10 @@ import { withApp } from '../run.js';
 const loadApp = () => import('../../app/orders.js');
 
 /** `silverfox orders list [DEALER] [--since DATE]`. */
-export const list: Action = async (env, [dealer], opts) => {
+export const list: Action<OrdersListOptions> = async (env, [dealer], opts) => {
   const { pres } = env;
   const { listOrders } = await loadApp();
-  const orders = await withApp(env, (ctx) =>
-    listOrders(ctx, { dealer, since: opts.since as string | undefined }),
-  );
+  const orders = await withApp(env, (ctx) => listOrders(ctx, { dealer, since: opts.since }));
   if (pres.json) return pres.outJson(orders);
   if (orders.length === 0) {
     pres.out('no orders');
@@ -166,7 +165,7 @@ export const show: Action = async (env, [id]) => {
 };
 
 /** `silverfox orders void ID`: keeps the order (voided), removes its VIN-log rows. */
-export const voidCommand: Action = async (env, [id], opts) => {
+export const voidCommand: Action<OrdersVoidOptions> = async (env, [id], opts) => {
   const { pres } = env;
   const app = await loadApp();
   const orderId = app.parseOrderId(id!);
@@ -186,7 +185,7 @@ export const voidCommand: Action = async (env, [id], opts) => {
         return ExitCode.ok;
       }
     }
-    const r = await app.voidOrder(ctx, orderId, { reason: opts.reason as string | undefined });
+    const r = await app.voidOrder(ctx, orderId, { reason: opts.reason });
     env.note({
       dealerships: [r.order.dealershipName],
       counts: { voided: 1, vinLogRemoved: r.vinLogRemoved },
@@ -202,13 +201,13 @@ export const voidCommand: Action = async (env, [id], opts) => {
 };
 
 /** `silverfox orders paths ID --base BASE`: the order's @ cells rewritten for another base. */
-export const paths: Action = async (env, [id], opts) => {
+export const paths: Action<OrdersPathsOptions> = async (env, [id], opts) => {
   const { pres } = env;
   const [app, orders] = await Promise.all([import('../../app/order-paths.js'), loadApp()]);
   // Refused before the database is opened: a bad id or base changes nothing.
   orders.parseOrderId(id!);
-  app.parseBaseOption(String(opts.base));
-  const r = await withApp(env, (ctx) => app.setOrderQrPaths(ctx, id!, String(opts.base)));
+  app.parseBaseOption(opts.base);
+  const r = await withApp(env, (ctx) => app.setOrderQrPaths(ctx, id!, opts.base));
   env.note({
     dealerships: [r.order.dealershipName],
     counts: { csvFiles: r.changed ? r.csvFiles.length : 0 },

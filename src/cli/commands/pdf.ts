@@ -1,7 +1,7 @@
 import type { PdfResult } from '../../app/pdf.js';
 import { ExitCode, SilverfoxError } from '../../errors.js';
 import type { Action } from '../define.js';
-import { positiveInt } from '../order-tables.js';
+import type { PdfOptions } from '../defs/pdf.js';
 import type { Presentation } from '../presentation.js';
 import { reportError, withApp, type CommandEnv } from '../run.js';
 
@@ -21,9 +21,8 @@ function printResult(pres: Presentation, r: PdfResult): void {
 }
 
 /** `silverfox pdf ORDER`. */
-export const pdf: Action = async (env, [order], opts) => {
+export const pdf: Action<PdfOptions> = async (env, [order], opts) => {
   const { pres } = env;
-  const concurrency = positiveInt('--concurrency', opts.concurrency);
   const { renderOrderPdf } = await import('../../app/pdf.js');
   const spinner = await pres.spinner(`printing the stickers of order ${order}`);
   let r: PdfResult;
@@ -31,8 +30,8 @@ export const pdf: Action = async (env, [order], opts) => {
     r = await withApp(env, (ctx) =>
       renderOrderPdf(ctx, {
         orderId: order!,
-        template: opts.template as string | undefined,
-        concurrency,
+        template: opts.template,
+        concurrency: opts.concurrency,
         onProgress: (n, total) => spinner.update(`printing the stickers of order ${order}: ${n}/${total}`),
       }),
     );

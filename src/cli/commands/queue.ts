@@ -1,7 +1,9 @@
 import type { DueRunResult, QueueItem } from '../../app/queue.js';
 import { CancelledError, ExitCode, UsageError } from '../../errors.js';
-import { partialExit, positiveInt, requireConfirmation } from '../order-tables.js';
+import { partialExit, requireConfirmation } from '../order-tables.js';
 import type { Action } from '../define.js';
+import type { CaoOptions } from '../defs/cao.js';
+import type { QueueOptions, QueueSkipOptions } from '../defs/queue.js';
 import type { Presentation } from '../presentation.js';
 import { formatTime } from '../presentation.js';
 import { noteFailures, withApp } from '../run.js';
@@ -22,11 +24,11 @@ function statusText(pres: Presentation, e: QueueItem): string {
   }
 }
 
-export const show: Action = async (env, _args, opts) => {
+export const show: Action<QueueOptions> = async (env, _args, opts) => {
   const { pres } = env;
   const app = await loadApp();
   if (opts.week) {
-    const week = await withApp(env, (ctx) => app.getWeek(ctx, { date: opts.date as string | undefined }));
+    const week = await withApp(env, (ctx) => app.getWeek(ctx, { date: opts.date }));
     if (pres.json) return pres.outJson(week);
     const cell = (e: QueueItem | undefined) =>
       !e ? '' : e.missed ? 'MISSED' : e.status === 'done' ? `#${e.orderId} (${e.vehicleCount})` : e.status;
@@ -42,7 +44,7 @@ export const show: Action = async (env, _args, opts) => {
     );
     return;
   }
-  const q = await withApp(env, (ctx) => app.getQueue(ctx, { date: opts.date as string | undefined }));
+  const q = await withApp(env, (ctx) => app.getQueue(ctx, { date: opts.date }));
   if (pres.json) return pres.outJson(q);
   if (q.entries.length === 0) {
     pres.out(`nothing is scheduled for ${q.date}`);
@@ -72,10 +74,10 @@ export const show: Action = async (env, _args, opts) => {
 /** `--date` belongs to the parent `queue` command (commander gives it to the parent). */
 const dateOf = (cmd: Parameters<Action>[3]) => cmd.optsWithGlobals<{ date?: string }>().date;
 
-export const skip: Action = async (env, [name], opts, cmd) => {
+export const skip: Action<QueueSkipOptions> = async (env, [name], opts, cmd) => {
   const { skipQueued } = await loadApp();
   const n = await withApp(env, (ctx) =>
-    skipQueued(ctx, { dealer: name!, reason: String(opts.reason), date: dateOf(cmd) }),
+    skipQueued(ctx, { dealer: name!, reason: opts.reason, date: dateOf(cmd) }),
   );
   if (env.pres.json) env.pres.outJson({ skipped: n });
   else env.pres.out(`skipped ${n} scheduled order(s) of ${name}`);
@@ -89,17 +91,17 @@ export const reset: Action = async (env, [name], _opts, cmd) => {
 };
 
 /** `silverfox cao --due [--date D] [DEALER...]`: the day's pending scheduled orders. */
-export const caoDue: Action = async (env, dealers, opts) => {
+export const caoDue: Action<CaoOptions> = async (env, dealers, opts) => {
   const { pres } = env;
   if (opts.all)
     throw new UsageError('--due and --all contradict each other: --due runs what the schedule says');
   if (opts.template) throw new UsageError("--due uses each scheduled order's own template; drop --template");
-  const dryRun = Boolean(opts.dryRun);
+  const { dryRun } = opts;
   requireConfirmation(pres, { command: 'cao --due', dryRun, cron: 'silverfox cao --due --yes' });
   const { runDueOrders, getQueue } = await loadApp();
   const result = await withApp(env, async (ctx) => {
     if (!dryRun && !pres.yes) {
-      const q = await getQueue(ctx, { date: opts.date as string | undefined });
+      const q = await getQueue(ctx, { date: opts.date });
       const pending = q.entries.filter((e) => e.status === 'pending');
       if (pending.length === 0) return runDueOrders(ctx, { date: q.date, dealers, dryRun: true });
       pres.out(
@@ -110,11 +112,11 @@ export const caoDue: Action = async (env, dealers, opts) => {
       }
     }
     return runDueOrders(ctx, {
-      date: opts.date as string | undefined,
+      date: opts.date,
       dealers,
       dryRun,
       holdsRunLock: !dryRun,
-      concurrency: positiveInt('--concurrency', opts.concurrency),
+      concurrency: opts.concurrency,
       onProgress: (e) => {
         if (e.phase !== 'start') pres.info(`${e.dealership}: ${e.message ?? e.phase}`);
       },

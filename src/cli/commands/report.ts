@@ -2,27 +2,18 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatBytes } from '../../core/duration.js';
 import type { ReportData } from '../../core/report.js';
-import { ExitCode, OutputError, UsageError } from '../../errors.js';
+import { ExitCode, OutputError } from '../../errors.js';
 import { bar, lastValues, sparkline, stackedBar } from '../charts.js';
 import type { Action } from '../define.js';
+import type { ReportOptions } from '../defs/report.js';
 import { formatAge, formatTime, type Presentation } from '../presentation.js';
 import { withApp, type CommandEnv } from '../run.js';
 
-const str = (v: unknown, name: string): string | undefined => {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`${name} expects a value`);
-  return v;
-};
-
 /** `silverfox report`. */
-export const report: Action = async (env, _args, opts) => {
+export const report: Action<ReportOptions> = async (env, _args, opts) => {
   const { pres } = env;
-  const month = str(opts.month, '--month');
-  const since = str(opts.since, '--since');
-  const billingCsv = str(opts.billingCsv, '--billing-csv');
-  const html = str(opts.html, '--html');
-  const pdf = str(opts.pdf, '--pdf');
-  const dealers = (opts.dealer as string[] | undefined) ?? [];
+  const { month, since, billingCsv, html, pdf } = opts;
+  const dealers = opts.dealer ?? [];
   const app = await import('../../app/report.js');
   const period = app.resolvePeriod({ month, since }, new Date());
   const data = await withApp(env, (ctx) =>

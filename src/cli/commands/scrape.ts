@@ -1,8 +1,9 @@
 import type { ProbeResult, ScrapeProgress, ScrapeResult } from '../../app/scrape.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { ScrapeOptions } from '../defs/scrape.js';
 import type { Presentation } from '../presentation.js';
-import { noteFailures, withApp } from '../run.js';
+import { noteFailures, withApp, type CommandEnv } from '../run.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
@@ -153,19 +154,9 @@ function printHeld(pres: Presentation, held: { name: string; held: { reason: str
 }
 
 /** `scrape NAME --accept-drop`: activates the held snapshots (app/hold), no scraping. */
-async function acceptDrop(
-  env: Parameters<Action>[0],
-  dealers: string[],
-  opts: Record<string, unknown>,
-): Promise<number> {
+async function acceptDrop(env: CommandEnv, dealers: string[], opts: ScrapeOptions): Promise<number> {
   const { pres } = env;
-  if (
-    opts.all ||
-    opts.probe ||
-    opts.resume !== undefined ||
-    opts.import === false ||
-    opts.concurrency !== undefined
-  ) {
+  if (opts.all || opts.probe || opts.resume !== undefined || !opts.import || opts.concurrency !== undefined) {
     throw new UsageError(
       '--accept-drop activates the held snapshot of the dealerships you name: no --all, --probe, --resume, --no-import or --concurrency',
       ['e.g. `silverfox scrape "Columbia Honda" --accept-drop`; `silverfox status` lists held snapshots.'],
@@ -227,38 +218,22 @@ function printProbe(pres: Presentation, r: ProbeResult): void {
   pres.out('nothing was written or imported (probe)');
 }
 
-export const scrape: Action = async (env, dealers, opts) => {
+export const scrape: Action<ScrapeOptions> = async (env, dealers, opts) => {
   const { pres } = env;
-  if (opts.acceptDrop === true) return acceptDrop(env, dealers, opts);
+  if (opts.acceptDrop) return acceptDrop(env, dealers, opts);
   if (opts.probe) {
     if (dealers.length !== 1 || opts.all || opts.resume !== undefined) {
       throw new UsageError('--probe takes exactly one dealership (no --all, no --resume)', [
         'e.g. `silverfox scrape "Columbia Honda" --probe`',
       ]);
     }
-    let pages: number | undefined;
-    if (opts.pages !== undefined) {
-      pages = Number(opts.pages);
-      if (!Number.isInteger(pages) || pages < 1) {
-        throw new UsageError(`--pages expects a whole number of at least 1, got "${String(opts.pages)}"`);
-      }
-    }
     const { probeScrape } = await import('../../app/scrape.js');
-    const r = await withApp(env, (ctx) => probeScrape(ctx, dealers[0]!, { pages }));
+    const r = await withApp(env, (ctx) => probeScrape(ctx, dealers[0]!, { pages: opts.pages }));
     if (pres.json) pres.outJson(r);
     else printProbe(pres, r);
     return ExitCode.ok;
   }
   if (opts.pages !== undefined) throw new UsageError('--pages goes with --probe');
-  let concurrency: number | undefined;
-  if (opts.concurrency !== undefined) {
-    concurrency = Number(opts.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new UsageError(
-        `--concurrency expects a whole number of at least 1, got "${String(opts.concurrency)}"`,
-      );
-    }
-  }
   const { runScrape } = await import('../../app/scrape.js');
   const ac = new AbortController();
   const onSigint = () => {
@@ -271,10 +246,10 @@ export const scrape: Action = async (env, dealers, opts) => {
     r = await withApp(env, (ctx) =>
       runScrape(ctx, {
         dealers,
-        all: opts.all === true,
-        concurrency,
-        import: opts.import !== false,
-        resume: opts.resume as boolean | string | undefined,
+        all: opts.all,
+        concurrency: opts.concurrency,
+        import: opts.import,
+        resume: opts.resume,
         signal: ac.signal,
         onProgress: progressPrinter(pres),
       }),

@@ -1,9 +1,10 @@
 import type { Action } from '../define.js';
+import type { StatusOptions } from '../defs/status.js';
 import { formatAge, formatTime } from '../presentation.js';
 import { withApp } from '../run.js';
 import { ExitCode } from '../../errors.js';
 
-export const status: Action = async (env, _args, opts) => {
+export const status: Action<StatusOptions> = async (env, _args, opts) => {
   const { pres } = env;
   const { getStatus } = await import('../../app/status.js');
   const report = await withApp(env, getStatus);

@@ -3,15 +3,9 @@ import type { StickerProbe } from '../../output/portal-session.js';
 import { parseDuration } from '../../core/duration.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { StickersOptions } from '../defs/pdf.js';
 import type { Presentation } from '../presentation.js';
-import { withApp } from '../run.js';
-
-function whole(name: string, value: unknown, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`${name} expects a whole number of at least ${min}, got "${String(value)}"`);
-  return n;
-}
+import { withApp, type CommandEnv } from '../run.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -72,12 +66,12 @@ function printProbe(pres: Presentation, p: StickerProbe & { portal: string }): v
 }
 
 /** `silverfox stickers --portal NAME --probe VIN`. */
-async function probe(env: Parameters<Action>[0], opts: Parameters<Action>[2], timeoutMs: number) {
+async function probe(env: CommandEnv, opts: StickersOptions & { probe: string }, timeoutMs: number) {
   const { pres } = env;
   const { probeStickerLink } = await import('../../app/stickers.js');
   const p = await probeStickerLink(
     { config: env.config },
-    { portal: String(opts.portal), vin: String(opts.probe), timeoutMs },
+    { portal: opts.portal, vin: opts.probe, timeoutMs },
   );
   if (pres.json) pres.outJson(p);
   else printProbe(pres, p);
@@ -86,28 +80,27 @@ async function probe(env: Parameters<Action>[0], opts: Parameters<Action>[2], ti
 }
 
 /** `silverfox stickers ORDER --portal NAME`. */
-export const stickers: Action = async (env, [order], opts) => {
+export const stickers: Action<StickersOptions> = async (env, [order], opts) => {
   const { pres } = env;
-  const timeoutMs = parseDuration(String(opts.timeout));
+  const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined)
-    throw new UsageError(`--timeout expects a duration such as 90s or 3m, got "${String(opts.timeout)}"`);
-  if (opts.probe !== undefined) {
+    throw new UsageError(`--timeout expects a duration such as 90s or 3m, got "${opts.timeout}"`);
+  const { probe: vin } = opts;
+  if (vin !== undefined) {
     if (order !== undefined) throw new UsageError('--probe looks at one VIN: give no order with it');
-    return probe(env, opts, Math.min(timeoutMs, 60_000));
+    return probe(env, { ...opts, probe: vin }, Math.min(timeoutMs, 60_000));
   }
   if (order === undefined)
     throw new UsageError('stickers needs an order id (or --probe VIN)', [
       'silverfox stickers 42 --portal example-portal',
     ]);
-  const workers = whole('--workers', opts.workers, 1);
-  const retries = whole('--retries', opts.retries, 0);
   const { findStickerJob, runStickerJob } = await import('../../app/stickers.js');
   // The database is only needed to find the order: it is closed before the (long) downloads.
   const job = await withApp(env, (ctx) => findStickerJob(ctx, order!));
   const ac = new AbortController();
   const onSigint = () => {
     pres.warn(
-      `stopping: continue later with \`silverfox stickers ${order} --portal ${String(opts.portal)} --resume\``,
+      `stopping: continue later with \`silverfox stickers ${order} --portal ${opts.portal} --resume\``,
     );
     ac.abort();
   };
@@ -115,12 +108,12 @@ export const stickers: Action = async (env, [order], opts) => {
   let r: StickersResult;
   try {
     r = await runStickerJob({ config: env.config, now: () => new Date() }, job, {
-      portal: String(opts.portal),
-      workers,
+      portal: opts.portal,
+      workers: opts.workers,
       timeoutMs,
-      retries,
-      resume: Boolean(opts.resume),
-      force: Boolean(opts.force),
+      retries: opts.retries,
+      resume: opts.resume,
+      force: opts.force,
       signal: ac.signal,
       onProgress: (p) => {
         const at = `[${p.done}/${p.total}] ${p.vin}`;

@@ -1,5 +1,6 @@
 import { ExitCode } from '../../errors.js';
 import type { Action } from '../define.js';
+import type { VinlogImportOptions } from '../defs/vinlog.js';
 import { vehicleName } from '../order-tables.js';
 import { formatTime } from '../presentation.js';
 import { withApp } from '../run.js';
@@ -45,7 +46,7 @@ export const show: Action = async (env, [vin]) => {
 };
 
 /** `silverfox vinlog import FILE --dealer NAME`: a legacy VIN log, columnar or grouped. */
-export const importLog: Action = async (env, [file], opts) => {
+export const importLog: Action<VinlogImportOptions> = async (env, [file], opts) => {
   const { pres } = env;
   const { importLegacyVinLog } = await loadApp();
   let text: string | undefined;
@@ -58,8 +59,8 @@ export const importLog: Action = async (env, [file], opts) => {
     importLegacyVinLog(ctx, {
       file: file === '-' ? undefined : file,
       text,
-      dealer: String(opts.dealer),
-      dryRun: Boolean(opts.dryRun),
+      dealer: opts.dealer,
+      dryRun: opts.dryRun,
     }),
   );
   env.note({

@@ -1,19 +1,23 @@
-import type { Command } from 'commander';
-import { examples, lazy } from '../define.js';
+import { defineCommand, text, type OptionsOf } from '../define.js';
 
-export function register(program: Command): void {
-  program
-    .command('demo')
-    .description(
-      'the main job, offline: import the sample inventory (samples/), run a CAO order for its dealership, show the folder',
-    )
-    .option('--dealer <name>', 'assign the sample to this registry dealership (default Indigo Auto Group)')
-    .addHelpText(
-      'after',
-      examples([
-        'npx silverfox demo           # first run: imports, orders, prints the order folder',
-        'npx silverfox demo           # second run: the VIN log at work, nothing new is ordered',
-      ]),
-    )
-    .action(lazy(async () => (await import('../commands/demo.js')).demo));
-}
+export const demoOptions = {
+  dealer: text(
+    '--dealer <name>',
+    'assign the sample to this registry dealership (default Indigo Auto Group)',
+  ),
+};
+
+export const demo = defineCommand({
+  name: 'demo',
+  description:
+    'the main job, offline: import the sample inventory (samples/), run a CAO order for its dealership, show the folder',
+  options: demoOptions,
+  writes: true,
+  examples: [
+    'npx silverfox demo           # first run: imports, orders, prints the order folder',
+    'npx silverfox demo           # second run: the VIN log at work, nothing new is ordered',
+  ],
+  load: async () => (await import('../commands/demo.js')).demo,
+});
+
+export type DemoOptions = OptionsOf<typeof demoOptions>;

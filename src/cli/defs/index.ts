@@ -1,35 +1,45 @@
-/** Every command group, in help order. Add a line here when you add a defs/<group>.ts. */
-import type { Command } from 'commander';
-import { register as cao } from './cao.js';
-import { register as db } from './db.js';
-import { register as dealers } from './dealers.js';
-import { register as demo } from './demo.js';
-import { register as importGroup } from './import.js';
-import { register as list } from './list.js';
-import { register as ops } from './ops.js';
-import { register as orders } from './orders.js';
-import { register as pdf } from './pdf.js';
-import { register as queue } from './queue.js';
-import { register as report } from './report.js';
-import { register as scrape } from './scrape.js';
-import { register as status } from './status.js';
-import { register as vinlog } from './vinlog.js';
-import { register as wizard } from './wizard.js';
+/**
+ * Every command, declared once, in help order. Add a line here when you add a defs/<group>.ts. This
+ * module loads no command code: each declaration imports its action only when it runs.
+ */
+import type { CommandDecl } from '../define.js';
+import { cao } from './cao.js';
+import { db } from './db.js';
+import { dealers } from './dealers.js';
+import { demo } from './demo.js';
+import { importCommands } from './import.js';
+import { list } from './list.js';
+import { ops } from './ops.js';
+import { orders } from './orders.js';
+import { pdfCommands } from './pdf.js';
+import { queue } from './queue.js';
+import { report } from './report.js';
+import { scrape } from './scrape.js';
+import { status } from './status.js';
+import { vinlog } from './vinlog.js';
+import { wizard } from './wizard.js';
 
-export const groups: ((program: Command) => void)[] = [
+export const commands: readonly CommandDecl[] = [
   wizard,
   demo,
   status,
   report,
-  dealers,
-  importGroup,
+  ...dealers,
+  ...importCommands,
   cao,
   list,
-  orders,
-  pdf,
-  vinlog,
-  db,
-  queue,
-  ops,
+  ...orders,
+  ...pdfCommands,
+  ...vinlog,
+  ...db,
+  ...queue,
+  ...ops,
   scrape,
 ];
+
+/** Whether the command at `path` (`cao`, `orders void`) writes, and so takes the run lock. */
+export function commandWrites(path: string): boolean {
+  const decl = commands.find((c) => c.name === path);
+  if (!decl) throw new Error(`no command ${path} is declared`);
+  return decl.writes;
+}

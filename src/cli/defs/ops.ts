@@ -1,37 +1,44 @@
-import type { Command } from 'commander';
-import { examples, lazy } from '../define.js';
+/** Operations: run logs and doctor (the run lock's global `--wait-lock` is declared in main.ts). */
+import { defineCommand, flag, text, wholeNumber, withDefault, type OptionsOf } from '../define.js';
 
-/** Operations: run logs, doctor, and the run lock's global `--wait-lock`. */
-export function register(program: Command): void {
-  // A global option: every writing command honours it (see RUN_LOCKED_COMMANDS in define.ts).
-  program.option(
-    '--wait-lock <seconds>',
-    'when another writing run holds the run lock, wait up to this long (default SILVERFOX_WAIT_LOCK, 0)',
-  );
-  program
-    .command('logs')
-    .description('the run log: one line per command run (time, command, dealerships, counts, exit, error)')
-    .option('--since <when>', 'runs since a duration ago (30m, 12h, 1d, 2w) or a date (2026-11-01)', '1d')
-    .option('--errors', 'only runs that failed (exit code not 0)')
-    .option('--command <name>', 'only this command (cao, "db prune"); a group name matches its subcommands')
-    .option('--limit <n>', 'only the newest N runs', '200')
-    .addHelpText(
-      'after',
-      examples([
-        'silverfox logs',
-        'silverfox logs --since 7d --errors',
-        'silverfox logs --command cao --json',
-      ]),
-    )
-    .action(lazy(async () => (await import('../commands/logs.js')).logs));
-  program
-    .command('doctor')
-    .description(
+export const logsOptions = {
+  since: withDefault(
+    text('--since <when>', 'runs since a duration ago (30m, 12h, 1d, 2w) or a date (2026-11-01)'),
+    '1d',
+  ),
+  errors: flag('--errors', 'only runs that failed (exit code not 0)'),
+  command: text(
+    '--command <name>',
+    'only this command (cao, "db prune"); a group name matches its subcommands',
+  ),
+  limit: withDefault(
+    wholeNumber('--limit <n>', 'only the newest N runs', {
+      min: 1,
+      message: (flag, raw) => `${flag} ${raw} is not a positive whole number`,
+    }),
+    '200',
+  ),
+};
+
+export const ops = [
+  defineCommand({
+    name: 'logs',
+    description: 'the run log: one line per command run (time, command, dealerships, counts, exit, error)',
+    options: logsOptions,
+    writes: false,
+    // Reading the log should not grow it.
+    logged: false,
+    examples: ['silverfox logs', 'silverfox logs --since 7d --errors', 'silverfox logs --command cao --json'],
+    load: async () => (await import('../commands/logs.js')).logs,
+  }),
+  defineCommand({
+    name: 'doctor',
+    description:
       'check the installation: database and schema, orders folder, free space, Chromium, registry, stale data, leftovers',
-    )
-    .addHelpText(
-      'after',
-      examples(['silverfox doctor', 'silverfox doctor --json', 'silverfox doctor --quiet || alert-me']),
-    )
-    .action(lazy(async () => (await import('../commands/doctor.js')).doctor));
-}
+    writes: false,
+    examples: ['silverfox doctor', 'silverfox doctor --json', 'silverfox doctor --quiet || alert-me'],
+    load: async () => (await import('../commands/doctor.js')).doctor,
+  }),
+];
+
+export type LogsOptions = OptionsOf<typeof logsOptions>;

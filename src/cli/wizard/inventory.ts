@@ -4,6 +4,9 @@
  * Ctrl-C handling: an import rolls back, a scrape keeps its checkpoint for --resume).
  */
 import { existsSync, statSync } from 'node:fs';
+import { optionsWith } from '../define.js';
+import { importOptions } from '../defs/import.js';
+import { scrapeOptions } from '../defs/scrape.js';
 import type { Wizard } from './ui.js';
 
 /** Import an inventory CSV, optionally assigning every row to one dealership. */
@@ -34,7 +37,8 @@ export async function importFlow(w: Wizard): Promise<void> {
   await w.step(
     'import',
     [file],
-    (env) => importCommand(env, [file], dealer ? { dealer: dealer.slug } : {}, w.cmd),
+    (env) =>
+      importCommand(env, [file], optionsWith(importOptions, dealer ? { dealer: dealer.slug } : {}), w.cmd),
     { handlesCtrlC: true },
   );
 }
@@ -73,7 +77,7 @@ export async function scrapeFlow(w: Wizard): Promise<void> {
       scrape(
         env,
         dealers,
-        { all: what === 'all', resume: what === 'resume' ? true : undefined, import: true },
+        optionsWith(scrapeOptions, { all: what === 'all', resume: what === 'resume' ? true : undefined }),
         w.cmd,
       ),
     { handlesCtrlC: true },
@@ -83,5 +87,5 @@ export async function scrapeFlow(w: Wizard): Promise<void> {
 /** The status table (`silverfox status`). */
 export async function statusFlow(w: Wizard): Promise<void> {
   const { status } = await import('../commands/status.js');
-  await w.step('status', [], (env) => status(env, [], {}, w.cmd));
+  await w.step('status', [], (env) => status(env, [], { check: false }, w.cmd));
 }

@@ -11,6 +11,8 @@ import {
 } from '../../core/dealership.js';
 import { templateNames } from '../../core/templates.js';
 import { ExitCode } from '../../errors.js';
+import { optionsWith } from '../define.js';
+import { dealerChangeOptions, type DealerChangeOptions } from '../defs/dealers.js';
 import type { Wizard } from './ui.js';
 
 type Key = keyof DealershipSettings;
@@ -108,7 +110,7 @@ export async function settingsFlow(w: Wizard): Promise<void> {
       { name: 'Done', value: '' as const },
     ]);
     if (key === '') return;
-    let opts: Record<string, unknown>;
+    let opts: Partial<DealerChangeOptions>;
     let text: string;
     if (key === 'enabled') {
       const on = await w.confirm(
@@ -121,7 +123,9 @@ export async function settingsFlow(w: Wizard): Promise<void> {
       text = `${key}=${await askValue(w, values, key)}`;
       opts = { setting: [text] };
     }
-    const code = await w.step('dealers set', [slug, text], (env) => dealers.set(env, [slug], opts, w.cmd));
+    const code = await w.step('dealers set', [slug, text], (env) =>
+      dealers.set(env, [slug], optionsWith(dealerChangeOptions, opts), w.cmd),
+    );
     if (code !== ExitCode.ok) w.pres.info('nothing changed; try another value');
   }
 }

@@ -248,10 +248,12 @@ export class Wizard {
     body: (env: CommandEnv) => Promise<number | void>,
     opts: { lockAs?: string; handlesCtrlC?: boolean } = {},
   ): Promise<number> {
-    return this.busy(
-      () => runTracked(this.cmd, { name: `wizard ${name}`, args, lockAs: opts.lockAs ?? name }, body),
-      opts,
-    );
+    return this.busy(async () => {
+      // The command this step stands for decides the run lock, as its own run would.
+      const { commandWrites } = await import('../defs/index.js');
+      const writes = commandWrites(opts.lockAs ?? name);
+      return runTracked(this.cmd, { name: `wizard ${name}`, args, writes }, body);
+    }, opts);
   }
 
   /** Reports an error that ended a flow (the flow is left, the menu comes back). */
