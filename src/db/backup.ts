@@ -15,7 +15,6 @@ import { createGunzip } from 'node:zlib';
 import {
   closeSync,
   existsSync,
-  fsyncSync,
   openSync,
   readFileSync,
   readSync,
@@ -29,7 +28,7 @@ import { childEnvironment } from '../config.js';
 import { DatabaseError, InputError, maskUrl } from '../errors.js';
 import { ident, type Queryable } from './database.js';
 import { acquireLock } from './lockfile.js';
-import { replaceFileDurableSync } from '../output/durable-fs.js';
+import { fsyncPathSync, replaceFileDurableSync } from '../durable-fs.js';
 
 /** Tables counted in backup and restore reports, parents first. */
 export const COUNTED_TABLES = [
@@ -284,12 +283,7 @@ export async function dumpServer(databaseUrl: string, file: string): Promise<voi
       },
     );
   }
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  fsyncPathSync(tmp);
   renameSync(tmp, file);
 }
 

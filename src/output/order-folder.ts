@@ -42,7 +42,7 @@ import {
 import { OutputError, SilverfoxError, InputError } from '../errors.js';
 import { countByCondition, formatBillingCsv } from './billing.js';
 import { formatCsv } from './csv.js';
-import { fsyncDirSync, sha256Hex, writeFileDurable } from './durable-fs.js';
+import { fsyncDirSync, sha256Hex, writeFileDurable } from '../durable-fs.js';
 import { generateQrCodes } from './qr-pool.js';
 import { currentProcessIdentity, processState, type ProcessIdentity } from './process-identity.js';
 

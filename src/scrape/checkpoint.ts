@@ -3,8 +3,9 @@
  * and `checkpoint.json`, rewritten atomically after every dealership, so `--resume` continues an
  * interrupted run without re-fetching the dealerships already done. Kept after the run for audit.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFileDurableSync } from '../durable-fs.js';
 import { z } from 'zod';
 import { ScrapeError } from './errors.js';
 
@@ -117,9 +118,7 @@ export function createRun(
 /** Rewrites the checkpoint atomically. */
 export function saveCheckpoint(runDir: string, cp: Checkpoint): void {
   const file = path.join(runDir, CHECKPOINT_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(cp, null, 2)}\n`);
-  renameSync(tmp, file);
+  replaceFileDurableSync(file, `${JSON.stringify(cp, null, 2)}\n`);
 }
 
 /** Reads and validates a run's checkpoint. */

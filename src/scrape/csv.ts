@@ -1,5 +1,5 @@
 /** The scrape CSV: canonical headers the importer recognizes, one file per dealership. */
-import { renameSync, writeFileSync } from 'node:fs';
+import { replaceFileDurableSync } from '../durable-fs.js';
 import { formatCsv } from '../output/csv.js';
 import { RAW_FIELDS, type RawVehicle, type ScrapeReject } from './types.js';
 
@@ -23,20 +23,16 @@ export function vehiclesCsv(dealership: string, vehicles: readonly RawVehicle[])
 
 /** Writes the CSV atomically (temp file + rename): a killed run never leaves half a file. */
 export function writeVehiclesCsv(file: string, dealership: string, vehicles: readonly RawVehicle[]): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, vehiclesCsv(dealership, vehicles));
-  renameSync(tmp, file);
+  replaceFileDurableSync(file, vehiclesCsv(dealership, vehicles));
 }
 
 /** Writes a dealership's rejected rows (reason + the row as served) atomically. */
 export function writeRejectsCsv(file: string, dealership: string, rejects: readonly ScrapeReject[]): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(
-    tmp,
+  replaceFileDurableSync(
+    file,
     formatCsv(
       ['dealership', 'reason', 'row'],
       rejects.map((r) => [dealership, r.reason, r.row]),
     ),
   );
-  renameSync(tmp, file);
 }

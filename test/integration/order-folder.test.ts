@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderVehicle } from '../../src/core/order.js';
 import { qrContent, resolveTemplate } from '../../src/core/templates.js';
 import { InputError, OutputError } from '../../src/errors.js';
-import { sha256Hex } from '../../src/output/durable-fs.js';
+import { sha256Hex } from '../../src/durable-fs.js';
 import {
   discardOrder,
   publishOrder,

@@ -10,7 +10,7 @@ import { showOrder } from '../../src/app/orders.js';
 import { renderOrderPdf } from '../../src/app/pdf.js';
 import { qrContent } from '../../src/core/templates.js';
 import { InputError, UsageError } from '../../src/errors.js';
-import { sha256Hex } from '../../src/output/durable-fs.js';
+import { sha256Hex } from '../../src/durable-fs.js';
 import { verifyOrderFolder, type OrderSummary } from '../../src/output/order-folder.js';
 import { browserSuiteEnabled } from '../helpers/browser.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';

@@ -25,7 +25,7 @@ describe('the rejects file', () => {
 
 describe('replaceFileDurableSync (archives and backups)', () => {
   it('replaces a file whole and leaves no temporary file beside it', async () => {
-    const { replaceFileDurableSync } = await import('../../src/output/durable-fs.js');
+    const { replaceFileDurableSync } = await import('../../src/durable-fs.js');
     const file = path.join(dir, 'archive.zip');
     replaceFileDurableSync(file, Buffer.from('old'));
     replaceFileDurableSync(file, Buffer.from('new contents'));
