@@ -6,14 +6,14 @@
  * - Server: a session advisory lock on a connection of its own (released by the server if the
  *   holder dies).
  * - Embedded: `<dataDir>/silverfox-run.lock` holding the holder's pid, command and start time (a
- *   lock of a dead pid is taken over, atomically: see db/lockfile.ts). PGlite admits one process
+ *   lock of a dead pid is taken over, atomically: see src/lockfile.ts). PGlite admits one process
  *   anyway; the run lock adds the waiting and a message that names the run in the way, and the
  *   database lockfile is waited for too (a reader such as `status` may hold it for a moment).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { lockHeldByOther, lockPid, tryLockFile } from '../db/lockfile.js';
+import { lockContent, lockHeldByOther, lockPid, tryLockFile } from '../lockfile.js';
 import { SilverfoxError } from '../errors.js';
 
 export const RUN_LOCK_FILE = 'silverfox-run.lock';
@@ -65,9 +65,9 @@ function holderOf(text: string, file: string): RunLockHolder | undefined {
     parsed = undefined;
   }
   // The database lockfile holds a bare pid; the run-lock file a JSON object.
-  const h: RunLockHolder =
-    parsed && typeof parsed === 'object' ? (parsed as RunLockHolder) : { pid: lockPid(text) };
-  return { ...h, where: file };
+  if (!parsed || typeof parsed !== 'object') return { pid: lockPid(text), where: file };
+  const { pid, command, since } = parsed as RunLockHolder;
+  return { pid, command, since, where: file };
 }
 
 /** Takes the embedded run-lock file once (a stale one atomically); the holder when a live process has it. */
@@ -75,10 +75,7 @@ function tryFileLock(
   file: string,
   command: string,
 ): { release: () => void; holder?: undefined } | { release?: undefined; holder: RunLockHolder | undefined } {
-  const got = tryLockFile(
-    file,
-    JSON.stringify({ pid: process.pid, command, since: new Date().toISOString() }),
-  );
+  const got = tryLockFile(file, lockContent({ command, since: new Date().toISOString() }));
   if (got.release) return { release: got.release };
   return { holder: got.holder === undefined ? undefined : holderOf(got.holder, file) };
 }

@@ -27,6 +27,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { childEnvironment } from '../config.js';
 import { DatabaseError, InputError, maskUrl } from '../errors.js';
 import { ident, type Queryable } from './database.js';
+import { lockContent } from '../lockfile.js';
 import { acquireLock } from './lockfile.js';
 import { fsyncPathSync, replaceFileDurableSync } from '../durable-fs.js';
 
@@ -202,7 +203,7 @@ export async function restoreEmbedded(
     // folder between the swap and our release.
     for (const lock of ['silverfox.lock', 'silverfox-run.lock'])
       rmSync(path.join(staged, lock), { force: true });
-    writeFileSync(path.join(staged, 'silverfox.lock'), String(process.pid));
+    writeFileSync(path.join(staged, 'silverfox.lock'), lockContent());
     let previous: string | undefined;
     if (existsSync(dir)) {
       previous = `${dir}.before-restore-${stamp}`;

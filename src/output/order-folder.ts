@@ -44,7 +44,7 @@ import { countByCondition, formatBillingCsv } from './billing.js';
 import { formatCsv } from './csv.js';
 import { fsyncDirSync, sha256Hex, writeFileDurable } from '../durable-fs.js';
 import { generateQrCodes } from './qr-pool.js';
-import { currentProcessIdentity, processState, type ProcessIdentity } from './process-identity.js';
+import { currentProcessIdentity, processState, type ProcessIdentity } from '../process-identity.js';
 
 /** The hidden folder inside ordersDir where orders are staged before the rename. */
 export const STAGING_DIR = '.staging';
