@@ -4,7 +4,7 @@
  * leaves it behind. The connection's application_name says who holds it.
  */
 import pg from 'pg';
-import { DatabaseError, maskUrl } from '../errors.js';
+import { connectWithBackoff } from './connect.js';
 import type { Queryable } from './database.js';
 
 /** Arbitrary constant, apart from the other keys (migrations 7305_0001, registry _0002, imports _0003, orders _0010). */
@@ -26,8 +26,6 @@ export interface RunLockSession {
   /** Unlocks and closes the connection. */
   close(): Promise<void>;
 }
-
-const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
 
 /** Who holds the run lock of this database, seen from any connection (doctor uses it too). */
 export async function selectRunLockHolder(db: Queryable): Promise<ServerLockHolder | undefined> {
@@ -60,38 +58,28 @@ export async function openRunLockSession(
   url: string,
   opts: { connectTimeoutMs: number; applicationName: string },
 ): Promise<RunLockSession> {
-  const deadline = Date.now() + opts.connectTimeoutMs;
-  let delay = 200;
-  let client: pg.Client;
-  for (;;) {
-    client = new pg.Client({
-      connectionString: url,
-      // NAMEDATALEN: longer names are cut by the server anyway.
-      application_name: opts.applicationName.replace(/[^\x20-\x7e]/g, '?').slice(0, 63),
-      connectionTimeoutMillis: 5000,
-    });
-    // A lost lock connection must not crash the run; the lock is gone with it, which is safe.
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      break;
-    } catch (err) {
-      await client.end().catch(() => {});
-      const code = (err as { code?: string }).code ?? '';
-      const left = deadline - Date.now();
-      if (RETRYABLE.has(code) && left > 0) {
-        await new Promise((r) => setTimeout(r, Math.min(delay, left)));
-        delay = Math.min(delay * 2, 2000);
-        continue;
-      }
-      throw new DatabaseError(`cannot connect to PostgreSQL at ${maskUrl(url)}: ${(err as Error).message}`, {
-        code: 'database_unreachable',
-        sqlState: code || undefined,
-        cause: err,
-        hints: ['Check that the server is running and that DATABASE_URL is right.'],
+  const client = await connectWithBackoff(
+    url,
+    opts.connectTimeoutMs,
+    async () => {
+      const client = new pg.Client({
+        connectionString: url,
+        // NAMEDATALEN: longer names are cut by the server anyway.
+        application_name: opts.applicationName.replace(/[^\x20-\x7e]/g, '?').slice(0, 63),
+        connectionTimeoutMillis: 5000,
       });
-    }
-  }
+      // A lost lock connection must not crash the run; the lock is gone with it, which is safe.
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        return client;
+      } catch (err) {
+        await client.end().catch(() => {});
+        throw err;
+      }
+    },
+    ['Check that the server is running and that DATABASE_URL is right.'],
+  );
   const q: Queryable = {
     async query(sql, params = []) {
       const res = await client.query(sql, params);
