@@ -34,7 +34,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { yearIn } from '../core/calendar.js';
+import { localStamp, yearIn } from '../core/calendar.js';
 import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
 import { DealershipResolver, nameKey, slugify, type NamedDealership } from '../core/dealership.js';
 import { decideHold, dropGuardRatio, type SnapshotHold } from '../core/drop-guard.js';
@@ -282,11 +282,6 @@ function combinedHash(fileHashes: readonly string[], extra: unknown): string {
     .digest('hex');
 }
 
-function stamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
 /** Imports inventory files into new active snapshots; see the top of this file. */
 export async function importFiles(ctx: AppContext, options: ImportOptions): Promise<ImportResult> {
   const started = performance.now();
@@ -342,7 +337,7 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
       });
       await lockImportId(tx, importId);
       if (!dryRun) {
-        finalDir = path.join(logRoot, `${stamp(ctx.now())}-import-${importId}`);
+        finalDir = path.join(logRoot, `${localStamp(ctx.now())}-import-${importId}`);
         tmpDir = `${finalDir}.tmp`;
       }
       const run = new ImportRun(tx, {

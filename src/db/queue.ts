@@ -1,6 +1,7 @@
 /** SQL for the weekly order queue (queue_entries). */
 import type { DueOrder, QueueStatus } from '../core/queue.js';
 import type { Queryable } from './database.js';
+import { localDay } from '../core/calendar.js';
 
 export interface QueueEntryRecord {
   id: number;
@@ -40,8 +41,7 @@ interface QueueRow {
 function day(v: string | Date): string {
   if (typeof v === 'string') return v.slice(0, 10);
   // DATE comes back as a local-midnight Date from both drivers.
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${v.getFullYear()}-${p(v.getMonth() + 1)}-${p(v.getDate())}`;
+  return localDay(v);
 }
 
 function toRecord(r: QueueRow): QueueEntryRecord {

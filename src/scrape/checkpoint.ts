@@ -8,6 +8,7 @@ import path from 'node:path';
 import { replaceFileDurableSync } from '../durable-fs.js';
 import { z } from 'zod';
 import { ScrapeError } from './errors.js';
+import { localStamp } from '../core/calendar.js';
 
 const n = z.number().int().nonnegative().default(0);
 /** ScrapeCounts (types.ts); older checkpoints had only duplicates, sisterStore and gone. */
@@ -72,9 +73,7 @@ export function scrapesDir(logDir: string): string {
 
 /** A run id that sorts by time: `20261123-014502-3fa9`. */
 export function newRunId(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${stamp}-${Math.floor(Math.random() * 0x10000)
+  return `${localStamp(now)}-${Math.floor(Math.random() * 0x10000)
     .toString(16)
     .padStart(4, '0')}`;
 }
