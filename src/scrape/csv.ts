@@ -1,15 +1,14 @@
 /** The scrape CSV: canonical headers the importer recognizes, one file per dealership. */
 import { replaceFileDurableSync } from '../durable-fs.js';
+import { quoteCsvCell } from '../core/csv-rows.js';
 import { formatCsv } from '../output/csv.js';
 import { RAW_FIELDS, type RawVehicle, type ScrapeReject } from './types.js';
 
 /** Header order: vin, stock, dealership, then the other canonical fields. */
 export const CSV_HEADERS = ['vin', 'stock', 'dealership', ...RAW_FIELDS.slice(2)] as const;
 
-/** RFC 4180 quoting: values with a comma, quote, line break or edge whitespace are quoted. */
-export function csvCell(v: string): string {
-  return /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+/** RFC 4180 quoting; edge whitespace is quoted too, so the importer's trimming keeps it. */
+const csvCell = (v: string): string => quoteCsvCell(v, { edgeSpace: true });
 
 /** Pure: the CSV text of a dealership's vehicles (values exactly as scraped; the import normalizes). */
 export function vehiclesCsv(dealership: string, vehicles: readonly RawVehicle[]): string {
