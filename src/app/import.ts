@@ -45,6 +45,7 @@ import {
   detachString,
   SnapshotTally,
   type NormalizeCounts,
+  RAW_VEHICLE_KEYS,
   type RawVehicle,
 } from '../core/normalize.js';
 import { isNotAVin, normalizeVin, type VinProblem } from '../core/vin.js';
@@ -823,21 +824,13 @@ class ImportRun {
   }
 }
 
-function rawRecord(v: readonly (string | null)[]): RawVehicle {
-  return {
-    vin: v[0]!,
-    stock: v[1],
-    year: v[2],
-    make: v[3],
-    model: v[4],
-    trim: v[5],
-    condition: v[6],
-    status: v[7],
-    price: v[8],
-    msrp: v[9],
-    dateInStock: v[10],
-    url: v[11],
-  };
+/** The raw record of one row: `values` holds, per RAW_FIELDS entry, that field's cell. */
+function rawRecord(values: readonly (string | null)[]): RawVehicle {
+  const raw: RawVehicle = { vin: null };
+  RAW_VEHICLE_KEYS.forEach((key, i) => {
+    raw[key] = values[i] ?? null;
+  });
+  return raw;
 }
 
 function vinDetail(problem: VinProblem, text: string): string {
