@@ -341,11 +341,26 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
 }
 
 function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number): CaoDealershipResult {
-  return {
-    dealership: { id: d.id, name: d.name, slug: d.slug },
-    status: 'failed',
+  return failedResult(
+    { id: d.id, name: d.name, slug: d.slug },
     // An invalid stored setting is what failed: name no template rather than throw again.
-    template: opts.template ?? (d.settingsProblems.length > 0 ? '-' : d.effectiveSettings.template),
+    opts.template ?? (d.settingsProblems.length > 0 ? '-' : d.effectiveSettings.template),
+    err,
+    Date.now() - started,
+  );
+}
+
+/** The result of a dealership whose run failed with `err`: nothing ordered, nothing counted. */
+export function failedResult(
+  dealership: CaoDealershipResult['dealership'],
+  template: string,
+  err: unknown,
+  durationMs: number,
+): CaoDealershipResult {
+  return {
+    dealership,
+    status: 'failed',
+    template,
     orderId: null,
     folder: null,
     vehicles: [],
@@ -354,7 +369,7 @@ function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number)
     counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
     files: [],
     error: toFailure(err),
-    durationMs: Date.now() - started,
+    durationMs,
   };
 }
 

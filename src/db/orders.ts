@@ -129,21 +129,10 @@ export async function insertOrderVehicles(
 }
 
 /** An order row, camelCased, with its dealership's name. */
-export interface OrderRecord {
-  id: number;
-  dealershipId: number;
+export interface OrderRecord extends NewOrder {
   dealershipName: string;
   dealershipSlug: string;
-  orderType: OrderType;
   status: 'complete' | 'voided';
-  template: string;
-  folder: string;
-  vehicleCount: number;
-  snapshotId: number | null;
-  idempotencyKey: string | null;
-  summary: unknown;
-  createdBy: string | null;
-  createdAt: Date;
   voidedAt: Date | null;
   voidReason: string | null;
   /** Set when `orders archive` zipped the folder away. */

@@ -3,15 +3,9 @@ import type { DueOrder, QueueStatus } from '../core/queue.js';
 import type { Queryable } from './database.js';
 import { localDay } from '../core/calendar.js';
 
-export interface QueueEntryRecord {
+export interface QueueEntryRecord extends DueOrder {
   id: number;
   dueDate: string;
-  dealershipId: number;
-  dealershipName: string;
-  key: string;
-  template: string;
-  vehicleTypes: string[];
-  priority: number;
   status: QueueStatus;
   orderId: number | null;
   vehicleCount: number | null;
