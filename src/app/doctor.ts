@@ -30,7 +30,7 @@ import { OWNER_SUFFIX, ownerState, STAGING_DIR, type Owner } from '../output/ord
 import { inspectImportReports } from './import-reports.js';
 import { entryFromRecord, planImport, type ImportPlan } from './registry.js';
 import { entryProblems } from './scrape-entry.js';
-import { inspectRunLock, type RunLockHolder } from './run-lock.js';
+import { inspectRunLock, type RunLockHolder } from '../db/run-lock.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 

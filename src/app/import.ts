@@ -79,11 +79,11 @@ import {
   UsageError,
 } from '../errors.js';
 import type { AppContext } from './context.js';
-import { CopyBatcher } from './copy-batch.js';
-import { openCsvStream } from './csv-input.js';
+import { CopyBatcher } from '../db/copy-batch.js';
+import { openCsvStream } from '../output/csv-input.js';
 import { invalidSettingsError, resolveDealership } from './dealers.js';
 import { recoverImportReports } from './import-reports.js';
-import { RejectsWriter } from './rejects.js';
+import { RejectsWriter } from '../output/rejects.js';
 
 /** Why a row was not imported. */
 export type RejectReason =

@@ -15,7 +15,7 @@ import { insertLegacyVinLogEntries, selectVinLogByVin, type VinLogRecord } from 
 import { InputError, UsageError } from '../errors.js';
 import type { ReportedVehicle } from '../core/order.js';
 import type { AppContext } from './context.js';
-import { readSmallCsv } from './csv-input.js';
+import { readSmallCsv } from '../output/csv-input.js';
 import { listDealers, resolveDealership } from './dealers.js';
 
 export type { VinLogRecord };

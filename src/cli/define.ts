@@ -156,7 +156,7 @@ export async function runTracked(
       };
     }
     if (RUN_LOCKED_COMMANDS.has(run.lockAs ?? name) && opts.dryRun !== true) {
-      const { acquireRunLock } = await import('../app/run-lock.js');
+      const { acquireRunLock } = await import('../db/run-lock.js');
       lock = await acquireRunLock(e.config, {
         command: [name, ...args].join(' '),
         waitSeconds: e.config.waitLockSeconds,

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RejectsWriter } from '../../src/app/rejects.js';
+import { RejectsWriter } from '../../src/output/rejects.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-rejects-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
