@@ -36,9 +36,9 @@ import {
   ORDER_SUMMARY_FIELDS,
   publishOrder,
   stageOrder,
-  verifyOrderFolder,
   type OrderSummary,
 } from '../output/order-folder.js';
+import { verifyOrderFolder } from '../output/order-verify.js';
 import type { AppContext } from './context.js';
 import { listDealers, resolveDealership } from './dealers.js';
 import { orderQrPaths, recoverOrders } from './order-writer.js';

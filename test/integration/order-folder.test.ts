@@ -19,12 +19,12 @@ import { sha256Hex } from '../../src/durable-fs.js';
 import {
   discardOrder,
   publishOrder,
-  recoverStagedOrders,
   stageOrder,
   STAGING_DIR,
-  verifyOrderFolder,
   type StageOrderInput,
 } from '../../src/output/order-folder.js';
+import { recoverStagedOrders } from '../../src/output/order-recovery.js';
+import { verifyOrderFolder } from '../../src/output/order-verify.js';
 import { SHARED } from '../helpers/env.js';
 import { decodeQrPng } from '../helpers/qr.js';
 
