@@ -12,10 +12,16 @@ import {
   vinsToDecide,
   type CaoSelection,
   type FilterName,
-  type InventoryVehicle,
 } from '../core/cao.js';
 import type { DealershipSettings } from '../core/dealership.js';
-import type { OrderedReason, OrderVehicle, SkippedReason } from '../core/order.js';
+import {
+  orderVehicle,
+  reported,
+  type OrderedReason,
+  type OrderVehicle,
+  type ReportedVehicle,
+  type SkippedReason,
+} from '../core/order.js';
 import { resolveTemplate } from '../core/templates.js';
 import type { Queryable } from '../db/database.js';
 import { selectActiveSnapshotId, selectActiveVehicles } from '../db/active-vehicles.js';
@@ -76,19 +82,6 @@ export interface CaoProgress {
   message?: string;
 }
 
-/** A vehicle as reported: the fields the operator's table shows. */
-export interface ReportedVehicle {
-  vin: string;
-  stock: string | null;
-  year: number | null;
-  make: string | null;
-  model: string | null;
-  trim: string | null;
-  condition: string;
-  price: number | null;
-  url: string | null;
-}
-
 export interface CaoPreview {
   dealership: { id: number; name: string; slug: string };
   template: string;
@@ -138,42 +131,6 @@ export interface CaoResult {
   dryRun: boolean;
   /** Staged folders found at the start: published (order had committed) or discarded. */
   recovered: unknown;
-}
-
-/** The fields the operator's tables show, of an inventory or order vehicle (CAO, LIST, vinlog). */
-export function reported(v: InventoryVehicle | OrderVehicle): ReportedVehicle {
-  return {
-    vin: v.vin,
-    stock: v.stock,
-    year: v.year,
-    make: v.make,
-    model: v.model,
-    trim: v.trim,
-    condition: v.condition,
-    price: v.price,
-    url: v.url,
-  };
-}
-
-/** The order row of a selected vehicle. */
-export function orderVehicle(
-  v: InventoryVehicle,
-  reason: OrderVehicle['reason'],
-  notOnWebsite = false,
-): OrderVehicle {
-  return {
-    vin: v.vin,
-    stock: v.stock,
-    year: v.year,
-    make: v.make,
-    model: v.model,
-    trim: v.trim,
-    condition: v.condition,
-    price: v.price,
-    url: v.url,
-    reason,
-    notOnWebsite,
-  };
 }
 
 /** The counts of a decision taken in the database (nothing read per vehicle). */
@@ -384,11 +341,26 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
 }
 
 function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number): CaoDealershipResult {
-  return {
-    dealership: { id: d.id, name: d.name, slug: d.slug },
-    status: 'failed',
+  return failedResult(
+    { id: d.id, name: d.name, slug: d.slug },
     // An invalid stored setting is what failed: name no template rather than throw again.
-    template: opts.template ?? (d.settingsProblems.length > 0 ? '-' : d.effectiveSettings.template),
+    opts.template ?? (d.settingsProblems.length > 0 ? '-' : d.effectiveSettings.template),
+    err,
+    Date.now() - started,
+  );
+}
+
+/** The result of a dealership whose run failed with `err`: nothing ordered, nothing counted. */
+export function failedResult(
+  dealership: CaoDealershipResult['dealership'],
+  template: string,
+  err: unknown,
+  durationMs: number,
+): CaoDealershipResult {
+  return {
+    dealership,
+    status: 'failed',
+    template,
     orderId: null,
     folder: null,
     vehicles: [],
@@ -397,7 +369,7 @@ function failure(d: Dealership, opts: CaoOptions, err: unknown, started: number)
     counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
     files: [],
     error: toFailure(err),
-    durationMs: Date.now() - started,
+    durationMs,
   };
 }
 

@@ -26,11 +26,12 @@ import { openDatabase } from '../db/open.js';
 import { selectCompleteOrderFolders } from '../db/orders.js';
 import { selectDealershipStatus, selectNow } from '../db/status.js';
 import { SilverfoxError } from '../errors.js';
-import { OWNER_SUFFIX, ownerState, STAGING_DIR, type Owner } from '../output/order-folder.js';
+import { OWNER_SUFFIX, STAGING_DIR, type Owner } from '../output/order-folder.js';
+import { ownerState } from '../output/order-recovery.js';
 import { inspectImportReports } from './import-reports.js';
 import { entryFromRecord, planImport, type ImportPlan } from './registry.js';
 import { entryProblems } from './scrape-entry.js';
-import { inspectRunLock, type RunLockHolder } from './run-lock.js';
+import { inspectRunLock, type RunLockHolder } from '../db/run-lock.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 

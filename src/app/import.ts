@@ -34,7 +34,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { yearIn } from '../core/calendar.js';
+import { localStamp, yearIn } from '../core/calendar.js';
 import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
 import { DealershipResolver, nameKey, slugify, type NamedDealership } from '../core/dealership.js';
 import { decideHold, dropGuardRatio, type SnapshotHold } from '../core/drop-guard.js';
@@ -45,6 +45,7 @@ import {
   detachString,
   SnapshotTally,
   type NormalizeCounts,
+  RAW_VEHICLE_KEYS,
   type RawVehicle,
 } from '../core/normalize.js';
 import { isNotAVin, normalizeVin, type VinProblem } from '../core/vin.js';
@@ -78,11 +79,11 @@ import {
   UsageError,
 } from '../errors.js';
 import type { AppContext } from './context.js';
-import { CopyBatcher } from './copy-batch.js';
-import { openCsvStream } from './csv-input.js';
+import { CopyBatcher } from '../db/copy-batch.js';
+import { openCsvStream } from '../output/csv-input.js';
 import { invalidSettingsError, resolveDealership } from './dealers.js';
 import { recoverImportReports } from './import-reports.js';
-import { RejectsWriter } from './rejects.js';
+import { RejectsWriter } from '../output/rejects.js';
 
 /** Why a row was not imported. */
 export type RejectReason =
@@ -282,11 +283,6 @@ function combinedHash(fileHashes: readonly string[], extra: unknown): string {
     .digest('hex');
 }
 
-function stamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
 /** Imports inventory files into new active snapshots; see the top of this file. */
 export async function importFiles(ctx: AppContext, options: ImportOptions): Promise<ImportResult> {
   const started = performance.now();
@@ -342,7 +338,7 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
       });
       await lockImportId(tx, importId);
       if (!dryRun) {
-        finalDir = path.join(logRoot, `${stamp(ctx.now())}-import-${importId}`);
+        finalDir = path.join(logRoot, `${localStamp(ctx.now())}-import-${importId}`);
         tmpDir = `${finalDir}.tmp`;
       }
       const run = new ImportRun(tx, {
@@ -828,21 +824,13 @@ class ImportRun {
   }
 }
 
-function rawRecord(v: readonly (string | null)[]): RawVehicle {
-  return {
-    vin: v[0]!,
-    stock: v[1],
-    year: v[2],
-    make: v[3],
-    model: v[4],
-    trim: v[5],
-    condition: v[6],
-    status: v[7],
-    price: v[8],
-    msrp: v[9],
-    dateInStock: v[10],
-    url: v[11],
-  };
+/** The raw record of one row: `values` holds, per RAW_FIELDS entry, that field's cell. */
+function rawRecord(values: readonly (string | null)[]): RawVehicle {
+  const raw: RawVehicle = { vin: null };
+  RAW_VEHICLE_KEYS.forEach((key, i) => {
+    raw[key] = values[i] ?? null;
+  });
+  return raw;
 }
 
 function vinDetail(problem: VinProblem, text: string): string {

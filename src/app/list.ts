@@ -15,9 +15,9 @@ import type { Queryable } from '../db/database.js';
 import { selectActiveVehiclesByStocks, selectActiveVehiclesByVins } from '../db/active-vehicles.js';
 import { selectOrderByIdempotencyKey } from '../db/orders.js';
 import { InputError, toFailure, UsageError, type Failure } from '../errors.js';
-import { orderVehicle, reported, type ReportedVehicle } from './cao.js';
+import { orderVehicle, reported, type ReportedVehicle } from '../core/order.js';
 import type { AppContext } from './context.js';
-import { readSmallCsv } from './csv-input.js';
+import { readSmallCsv } from '../output/csv-input.js';
 import { listDealers, orderSettings, resolveDealership, type Dealership } from './dealers.js';
 import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
 

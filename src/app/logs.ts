@@ -17,6 +17,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import path from 'node:path';
+import { localDay } from '../core/calendar.js';
 
 /** One line of the run log. */
 export interface RunLogEntry {
@@ -89,14 +90,9 @@ export function redact(value: unknown, key = ''): unknown {
   return value;
 }
 
-function localDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
 /** The file a run that started at `at` appends to. */
 export function runLogFile(logDir: string, at: Date): string {
-  return path.join(logDir, `silverfox-${localDate(at)}.jsonl`);
+  return path.join(logDir, `silverfox-${localDay(at)}.jsonl`);
 }
 
 /** Renames a full day file to the next free `.N.jsonl` (one rename: concurrent runs cannot lose lines). */
@@ -117,7 +113,7 @@ function rotate(file: string): void {
 
 /** Deletes run logs whose day is older than `keepDays`. */
 function pruneOld(dir: string, now: Date, keepDays: number): void {
-  const cutoff = localDate(new Date(now.getTime() - keepDays * 86_400_000));
+  const cutoff = localDay(new Date(now.getTime() - keepDays * 86_400_000));
   for (const f of readdirSync(dir)) {
     const m = FILE_RE.exec(f);
     if (m && m[1]! < cutoff) {
@@ -173,7 +169,7 @@ export interface ReadLogsResult {
 export function readRunLogs(logDir: string, opts: ReadLogsOptions = {}): ReadLogsResult {
   if (!existsSync(logDir)) return { entries: [], files: [], unreadableLines: 0 };
   // File names carry the local day; keep one day more so no run near midnight is missed.
-  const fromDay = opts.since ? localDate(new Date(opts.since.getTime() - 86_400_000)) : '';
+  const fromDay = opts.since ? localDay(new Date(opts.since.getTime() - 86_400_000)) : '';
   const files = readdirSync(logDir)
     .filter((f) => {
       const m = FILE_RE.exec(f);

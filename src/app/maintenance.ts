@@ -22,7 +22,7 @@ import {
   vacuumSnapshotTables,
 } from '../db/maintenance.js';
 import { OutputError, UsageError } from '../errors.js';
-import { replaceFileDurableSync } from '../output/durable-fs.js';
+import { replaceFileDurableSync } from '../durable-fs.js';
 import type { AppContext } from './context.js';
 
 export interface ArchiveOptions {

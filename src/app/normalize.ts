@@ -24,7 +24,7 @@ import {
 } from '../db/imports.js';
 import { deleteVehiclesOfSnapshots, vehicleCopyLine } from '../db/vehicles.js';
 import type { AppContext } from './context.js';
-import { CopyBatcher } from './copy-batch.js';
+import { CopyBatcher } from '../db/copy-batch.js';
 import { resolveDealerships } from './dealers.js';
 
 const PAGE = 10_000;

@@ -15,7 +15,7 @@ import {
 } from '../core/qr-path.js';
 import { insertOrderHistory, type OrderRecord } from '../db/orders.js';
 import { OutputError, SilverfoxError, UsageError } from '../errors.js';
-import { verifyOrderFolder } from '../output/order-folder.js';
+import { verifyOrderFolder } from '../output/order-verify.js';
 import { planQrPathRewrite, recordedQrPaths, writeQrPathRewrite } from '../output/order-qr-paths.js';
 import type { AppContext } from './context.js';
 import { recoverOrders } from './order-writer.js';

@@ -46,12 +46,11 @@ import {
 import {
   discardOrder,
   publishOrder,
-  recoverStagedOrders,
   stageOrder,
-  type RecoveryResult,
   type StageOrderOptions,
   type StagedOrder,
 } from '../output/order-folder.js';
+import { recoverStagedOrders, type RecoveryResult } from '../output/order-recovery.js';
 import type { AppContext } from './context.js';
 
 /** Test hooks: fail at a precise point of the protocol (crash guarantees are tested with them). */

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseSince } from '../core/duration.js';
+import { orderVehicle } from '../core/order.js';
 import type { QrPathsRecord } from '../core/qr-path.js';
 import { resolveTemplate } from '../core/templates.js';
 import {
@@ -35,9 +36,9 @@ import {
   ORDER_SUMMARY_FIELDS,
   publishOrder,
   stageOrder,
-  verifyOrderFolder,
   type OrderSummary,
 } from '../output/order-folder.js';
+import { verifyOrderFolder } from '../output/order-verify.js';
 import type { AppContext } from './context.js';
 import { listDealers, resolveDealership } from './dealers.js';
 import { orderQrPaths, recoverOrders } from './order-writer.js';
@@ -217,19 +218,9 @@ export async function repairOrder(ctx: AppContext, idText: string | number): Pro
     createdAt: order.createdAt,
     template: resolveTemplate(order.template, d.effectiveSettings.custom_templates),
     splitNewUsed: recorded.split_new_used ?? d.effectiveSettings.split_new_used,
-    vehicles: vehicles.map((v) => ({
-      vin: v.vin,
-      stock: v.stock,
-      year: v.year,
-      make: v.make,
-      model: v.model,
-      trim: v.trim,
-      condition: v.condition ?? 'unknown',
-      price: v.price,
-      url: v.url,
-      reason: v.reason,
-      notOnWebsite: v.notOnWebsite,
-    })),
+    vehicles: vehicles.map((v) =>
+      orderVehicle({ ...v, condition: v.condition ?? 'unknown' }, v.reason, v.notOnWebsite),
+    ),
     skipped: recorded.skipped ?? [],
     duplicates: recorded.duplicates ?? [],
     extra: { ...extra, repaired_at: at.toISOString() },

@@ -16,10 +16,10 @@ import {
   setEntriesStatus,
   type QueueEntryRecord,
 } from '../db/queue.js';
-import { InputError, toFailure, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import pLimit from 'p-limit';
 import type { DealershipSettings } from '../core/dealership.js';
-import { runCao, type CaoDealershipResult } from './cao.js';
+import { failedResult, runCao, type CaoDealershipResult } from './cao.js';
 import type { AppContext } from './context.js';
 import { resolveDealership, resolveDealerships } from './dealers.js';
 
@@ -238,7 +238,7 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
           result = results[0]!;
         } catch (err) {
           // A scheduled template the dealership does not define, for instance: this entry fails alone.
-          result = failedResult(entry, err);
+          result = failedEntry(entry, err);
         }
         const failed = result.status === 'failed' || result.status === 'no_inventory';
         const reason = failed
@@ -267,21 +267,13 @@ export async function runDueOrders(ctx: AppContext, opts: DueRunOptions = {}): P
   return { date: day, ran, notPending, failed: ran.filter((r) => r.failed).length };
 }
 
-function failedResult(entry: QueueEntryRecord, err: unknown): CaoDealershipResult {
-  return {
-    dealership: { id: entry.dealershipId, name: entry.dealershipName, slug: '' },
-    status: 'failed',
-    template: entry.template,
-    orderId: null,
-    folder: null,
-    vehicles: [],
-    skipped: [],
-    filteredOut: [],
-    counts: { active: 0, filteredOut: 0, skipped: 0, ordered: 0, byFilter: {}, byReason: {} },
-    files: [],
-    error: toFailure(err),
-    durationMs: 0,
-  };
+function failedEntry(entry: QueueEntryRecord, err: unknown): CaoDealershipResult {
+  return failedResult(
+    { id: entry.dealershipId, name: entry.dealershipName, slug: '' },
+    entry.template,
+    err,
+    0,
+  );
 }
 
 /** The dealership's slug, so runCao resolves exactly this entry's dealership. */

@@ -4,17 +4,10 @@
  * afterwards only by `silverfox dealers import`, which shows the diff first. Every change is written
  * field by field (a setting is one jsonb key) and recorded with who, when and which command.
  */
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-  existsSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { replaceFileDurableSync } from '../durable-fs.js';
 import {
   nameKey,
   registryEntrySchema,
@@ -466,9 +459,7 @@ export async function exportRegistry(db: Queryable, dir: string): Promise<{ dir:
       ...(e.schedule.length > 0 ? { schedule: e.schedule } : {}),
     };
     const file = path.join(dir, `${r.slug}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`);
-    renameSync(tmp, file);
+    replaceFileDurableSync(file, `${JSON.stringify(out, null, 2)}\n`);
     files.push(file);
   }
   return { dir, files };

@@ -5,8 +5,9 @@
  * only place that keeps each dealership's result and failure reason; the orders folder's size is
  * measured on disk.
  */
-import { existsSync, lstatSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFileDurableSync } from '../durable-fs.js';
 import { CONDITIONS, type Condition } from '../core/dealership.js';
 import type { BillingLine, ConditionCounts, DealershipHealth, ReportData } from '../core/report.js';
 import { parseSince } from '../core/duration.js';
@@ -293,12 +294,9 @@ function folderSize(dir: string): { bytes: number; files: number } {
  */
 export function writeReportFile(file: string, data: string | Uint8Array): string {
   const target = path.resolve(file);
-  const tmp = `${target}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, target);
+    replaceFileDurableSync(target, data);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new OutputError(`cannot write ${target}: ${(err as Error).message}`, {
       hints: ['Check that its folder exists and is writable.'],
       cause: err,

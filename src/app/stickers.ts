@@ -23,7 +23,7 @@ import { ORDER_SUMMARY_FILE } from '../core/templates.js';
 import { selectOrder, selectOrderVehicles } from '../db/orders.js';
 import { ConfigError, InputError, NotFoundError, SilverfoxError, UsageError } from '../errors.js';
 import { BrowserPool, PoolClosedError, type TaskResult } from '../output/browser-pool.js';
-import { sha256Hex } from '../output/durable-fs.js';
+import { sha256Hex } from '../durable-fs.js';
 import { recordOrderFiles, writeOrderFile } from '../output/order-files.js';
 import type { OrderFile } from '../output/order-folder.js';
 import {

@@ -13,9 +13,9 @@ import { isNotAVin, normalizeVin, VIN_PROBLEM_TEXT } from '../core/vin.js';
 import { selectActiveVehiclesWithVin } from '../db/active-vehicles.js';
 import { insertLegacyVinLogEntries, selectVinLogByVin, type VinLogRecord } from '../db/vinlog.js';
 import { InputError, UsageError } from '../errors.js';
-import type { ReportedVehicle } from './cao.js';
+import type { ReportedVehicle } from '../core/order.js';
 import type { AppContext } from './context.js';
-import { readSmallCsv } from './csv-input.js';
+import { readSmallCsv } from '../output/csv-input.js';
 import { listDealers, resolveDealership } from './dealers.js';
 
 export type { VinLogRecord };

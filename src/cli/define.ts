@@ -379,7 +379,7 @@ export async function runTracked(
     }
     run.check?.();
     if (run.writes && opts.dryRun !== true) {
-      const { acquireRunLock } = await import('../app/run-lock.js');
+      const { acquireRunLock } = await import('../db/run-lock.js');
       lock = await acquireRunLock(e.config, {
         command: [name, ...args].join(' '),
         waitSeconds: e.config.waitLockSeconds,

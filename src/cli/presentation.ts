@@ -6,6 +6,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { terminalEnv } from '../terminal-config.js';
+import { localDateTime } from '../core/calendar.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -237,9 +238,7 @@ export class Presentation {
 /** `2026-11-23 14:05` in local time, or an empty cell. */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '';
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return localDateTime(new Date(iso), { seconds: false });
 }
 
 /** `3.5h`, `2.1d`. */

@@ -58,3 +58,24 @@ export function addDays(day: string, n: number): string {
 export function weekdayIndex(day: string): number {
   return (new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7;
 }
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+// The one home of local-time formatting (the machine's zone: what the operator's clock shows),
+// for file names, run ids, billing sheets and tables. Days of the shop's calendar are `dayIn`.
+
+/** `YYYY-MM-DD` of `d` in local time. */
+export function localDay(d: Date): string {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of `d` in local time; `HH:MM` only with `{ seconds: false }`. */
+export function localDateTime(d: Date, opts: { seconds?: boolean } = {}): string {
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return `${localDay(d)} ${opts.seconds === false ? time : `${time}:${pad2(d.getSeconds())}`}`;
+}
+
+/** `YYYYMMDD-HHMMSS` of `d` in local time: a file-name stamp that sorts by time. */
+export function localStamp(d: Date): string {
+  return localDateTime(d).replace(/[-:]/g, '').replace(' ', '-');
+}

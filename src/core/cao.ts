@@ -10,28 +10,20 @@
  */
 import { addDays, dayIn, daysBetween } from './calendar.js';
 import type { Condition, DealershipSettings } from './dealership.js';
-import type { OrderedReason, SkippedReason } from './order.js';
+import type { OrderedReason, SkippedReason, VehicleFields } from './order.js';
 
 export type LotStatus = 'on_lot' | 'off_lot';
 
 /** A normalized vehicle of an active snapshot, as CAO and LIST read it. */
-export interface InventoryVehicle {
-  vin: string;
+export interface InventoryVehicle extends VehicleFields {
+  /** 17 characters of [A-HJ-NPR-Z0-9]; CAO and LIST order only valid VINs. */
   vinValid: boolean;
-  stock: string | null;
-  year: number | null;
-  make: string | null;
-  model: string | null;
-  trim: string | null;
   fullName: string | null;
-  condition: Condition;
   lotStatus: LotStatus;
   /** The feed's status text (normalized to trimmed text), read by exclude_keywords. */
   status: string | null;
-  price: number | null;
   /** `YYYY-MM-DD`, or null when the feed had none. */
   dateInStock: string | null;
-  url: string | null;
 }
 
 /** What removed a vehicle before the VIN decision: a candidate rule (3a) or a filter (3b). */

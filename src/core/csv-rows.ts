@@ -182,3 +182,16 @@ function countOf(text: string, ch: string, from: number, to: number): number {
   for (let i = text.indexOf(ch, from); i >= 0 && i < to; i = text.indexOf(ch, i + 1)) n++;
   return n;
 }
+
+/**
+ * One CSV cell as written (RFC 4180), the one quoting rule of every CSV silverfox writes: quoted,
+ * `"` doubled, when it holds a quote, the delimiter or a line break. With `edgeSpace`, also when it
+ * starts or ends with whitespace, for files read back by a reader that trims unquoted cells.
+ */
+export function quoteCsvCell(value: string, opts: { delimiter?: string; edgeSpace?: boolean } = {}): string {
+  const needs =
+    /["\r\n]/.test(value) ||
+    value.includes(opts.delimiter ?? ',') ||
+    (opts.edgeSpace === true && /^\s|\s$/.test(value));
+  return needs ? `"${value.replace(/"/g, '""')}"` : value;
+}

@@ -6,6 +6,8 @@
  * in `vehicles`; a *flag* marks a vehicle that is kept but needs a look (invalid VIN, wrong check
  * digit, no price); a *duplicate* is the same VIN again in one snapshot (first wins).
  */
+import { RAW_FIELDS, type RawField } from './columns.js';
+import type { InventoryVehicle } from './cao.js';
 import type { Condition } from './dealership.js';
 import { VinSet } from './vin-set.js';
 import { normalizeVin, isNotAVin, type VinProblem } from './vin.js';
@@ -161,43 +163,28 @@ const dateOf = memo((text: string): string | null => {
   return null;
 });
 
-/** A raw row: the feed's text per field (null when the file has no such column). */
-export interface RawVehicle {
-  vin: string | null;
-  stock?: string | null;
-  year?: string | null;
-  make?: string | null;
-  model?: string | null;
-  trim?: string | null;
-  condition?: string | null;
-  status?: string | null;
-  price?: string | null;
-  msrp?: string | null;
-  dateInStock?: string | null;
-  url?: string | null;
-}
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+/** The RawVehicle key of a raw field (`date_in_stock` -> `dateInStock`). */
+export type RawVehicleKey = CamelCase<RawField>;
+
+/**
+ * A raw row: the feed's text per field of RAW_FIELDS (null when the file has no such column),
+ * keyed in camelCase.
+ */
+export type RawVehicle = { vin: string | null } & {
+  [K in Exclude<RawField, 'vin'> as CamelCase<K>]?: string | null;
+};
+
+/** RawVehicle's key of each RAW_FIELDS entry, in that order. */
+export const RAW_VEHICLE_KEYS: readonly RawVehicleKey[] = RAW_FIELDS.map(
+  (f) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as RawVehicleKey,
+);
 
 /** A normalized vehicle, as stored in `vehicles`. */
-export interface NormalizedVehicle {
-  vin: string;
-  /** 17 characters of [A-HJ-NPR-Z0-9]; CAO and LIST order only valid VINs. */
-  vinValid: boolean;
+export interface NormalizedVehicle extends InventoryVehicle {
   checkDigitOk: boolean;
-  stock: string | null;
-  year: number | null;
-  make: string | null;
-  model: string | null;
-  trim: string | null;
-  fullName: string | null;
-  condition: Condition;
-  lotStatus: LotStatus;
-  /** The feed's status text, trimmed. */
-  status: string | null;
-  price: number | null;
   msrp: number | null;
-  /** `YYYY-MM-DD`. */
-  dateInStock: string | null;
-  url: string | null;
 }
 
 /** Why a kept vehicle needs a look. Duplicates are counted by the snapshot, not per row. */

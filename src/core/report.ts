@@ -1,6 +1,6 @@
 /**
  * The numbers of `silverfox report` (issue 18), as the use case returns them and the renderers
- * (terminal, JSON, HTML, billing CSV) read them. Types only.
+ * (terminal, JSON, HTML, billing CSV) read them: types, and the billing table both tables show.
  */
 import type { Condition } from './dealership.js';
 
@@ -72,4 +72,31 @@ export interface ReportData {
   unreadableScrapeRuns: number;
   vinLog: { before: number; weeks: { week: string; added: number; total: number }[]; after: number };
   storage: { databaseBytes: number; ordersBytes: number; ordersFiles: number };
+}
+
+/** The columns of the billing table, in every renderer (terminal, HTML). */
+export const BILLING_COLUMNS = [
+  'dealership',
+  'template',
+  'orders',
+  'new',
+  'used',
+  'cpo',
+  'unknown',
+  'vehicles',
+];
+
+/** The rows of the billing table: a line per dealership and template, then the total. */
+export function billingRows(billing: ReportData['billing']): (string | number)[][] {
+  const row = (name: string, template: string, l: Omit<BillingLine, 'dealership' | 'template'>) => [
+    name,
+    template,
+    l.orders,
+    l.byCondition.new,
+    l.byCondition.po,
+    l.byCondition.cpo,
+    l.byCondition.unknown,
+    l.vehicles,
+  ];
+  return [...billing.lines.map((l) => row(l.dealership, l.template, l)), row('total', '', billing.totals)];
 }

@@ -47,14 +47,21 @@ export function firstText(row: unknown, paths: readonly string[]): string {
  * `Suntrup Kia <br/><small>South</small>` = `suntrup kia south`, `in_transit` = `In Transit`.
  */
 export function comparable(s: string): string {
+  return stripHtml(s)
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
+}
+
+/** Strips tags and collapses whitespace: `Suntrup Kia <br/><small>South</small>` -> `Suntrup Kia South`. */
+export function stripHtml(s: string): string {
   return s
     .replace(/<[^>]*>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&')
     .replace(/&#39;|&apos;/gi, "'")
     .replace(/&quot;/gi, '"')
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ')
+    .replace(/\s+/g, ' ')
     .trim();
 }
 

@@ -27,6 +27,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import { slugify, TEMPLATES, type Condition } from './dealership.js';
 import type { OrderType, OrderVehicle } from './order.js';
 import { qrFilePath } from './qr-path.js';
+import { localStamp } from './calendar.js';
 
 /** The fields an expression can name. */
 export const TEMPLATE_FIELDS = [
@@ -434,18 +435,12 @@ export function renderRows(
   };
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 /**
  * `<slug>_<cao|list>_<YYYYMMDD-HHMMSS>` in local time; the writer adds `_2`, `_3`... when that
  * folder exists already (two orders in one second).
  */
 export function orderFolderName(slug: string, type: OrderType, createdAt: Date): string {
-  const d = createdAt;
-  const stamp =
-    `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-` +
-    `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
-  return `${slugify(slug)}_${type}_${stamp}`;
+  return `${slugify(slug)}_${type}_${localStamp(createdAt)}`;
 }
 
 /** `<slug>_<template>[_NEW|_USED].csv` */

@@ -15,7 +15,6 @@ import { createGunzip } from 'node:zlib';
 import {
   closeSync,
   existsSync,
-  fsyncSync,
   openSync,
   readFileSync,
   readSync,
@@ -28,8 +27,9 @@ import type { PGlite } from '@electric-sql/pglite';
 import { childEnvironment } from '../config.js';
 import { DatabaseError, InputError, maskUrl } from '../errors.js';
 import { ident, type Queryable } from './database.js';
+import { lockContent } from '../lockfile.js';
 import { acquireLock } from './lockfile.js';
-import { replaceFileDurableSync } from '../output/durable-fs.js';
+import { fsyncPathSync, replaceFileDurableSync } from '../durable-fs.js';
 
 /** Tables counted in backup and restore reports, parents first. */
 export const COUNTED_TABLES = [
@@ -203,7 +203,7 @@ export async function restoreEmbedded(
     // folder between the swap and our release.
     for (const lock of ['silverfox.lock', 'silverfox-run.lock'])
       rmSync(path.join(staged, lock), { force: true });
-    writeFileSync(path.join(staged, 'silverfox.lock'), String(process.pid));
+    writeFileSync(path.join(staged, 'silverfox.lock'), lockContent());
     let previous: string | undefined;
     if (existsSync(dir)) {
       previous = `${dir}.before-restore-${stamp}`;
@@ -284,12 +284,7 @@ export async function dumpServer(databaseUrl: string, file: string): Promise<voi
       },
     );
   }
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  fsyncPathSync(tmp);
   renameSync(tmp, file);
 }
 

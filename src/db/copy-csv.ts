@@ -1,11 +1,10 @@
 /** Encoding values as COPY ... (FORMAT csv) text: an unquoted empty field is NULL. */
-
-const NEEDS_QUOTES = /[",\r\n]/;
+import { quoteCsvCell } from '../core/csv-rows.js';
 
 /** One CSV cell for COPY: null and '' become NULL; quotes, commas and newlines are quoted. */
 export function copyCell(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return '';
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return quoteCsvCell(value);
 }
 
 /** Strings as the async iterable copyIn takes. */

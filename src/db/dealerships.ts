@@ -74,16 +74,11 @@ export async function findDealershipById(db: Queryable, id: number): Promise<Dea
   return rows[0] ? toRecord(rows[0]) : undefined;
 }
 
-export interface NewRegistryDealership {
-  name: string;
-  slug: string;
-  platform: string | null;
-  siteUrl: string | null;
-  apiHost: string | null;
-  enabled: boolean;
-  settings: StoredSettings;
+export interface NewRegistryDealership extends Omit<
+  DealershipRecord,
+  'id' | 'inRegistry' | 'aliases' | 'schedule'
+> {
   schedule: readonly ScheduleEntry[];
-  scraper: Record<string, unknown>;
   aliases: readonly string[];
 }
 

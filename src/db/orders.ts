@@ -3,7 +3,7 @@
  * and voiding. The VIN-log rows of an order are written by db/vinlog.ts in the same transaction.
  */
 import type { Condition } from '../core/dealership.js';
-import type { OrderType, VehicleReason } from '../core/order.js';
+import type { OrderType, VehicleFields, VehicleReason } from '../core/order.js';
 import type { Queryable } from './database.js';
 
 /** First key of the two-key advisory lock; the second is the dealership id (rule 6). */
@@ -86,17 +86,8 @@ export async function insertOrder(tx: Queryable, o: NewOrder): Promise<void> {
 }
 
 /** One vehicle of an order as stored. */
-export interface OrderVehicleRecord {
+export interface OrderVehicleRecord extends VehicleFields<Condition | null> {
   position: number;
-  vin: string;
-  stock: string | null;
-  year: number | null;
-  make: string | null;
-  model: string | null;
-  trim: string | null;
-  condition: Condition | null;
-  price: number | null;
-  url: string | null;
   reason: VehicleReason;
   notOnWebsite: boolean;
   qrFile: string | null;
@@ -138,21 +129,10 @@ export async function insertOrderVehicles(
 }
 
 /** An order row, camelCased, with its dealership's name. */
-export interface OrderRecord {
-  id: number;
-  dealershipId: number;
+export interface OrderRecord extends NewOrder {
   dealershipName: string;
   dealershipSlug: string;
-  orderType: OrderType;
   status: 'complete' | 'voided';
-  template: string;
-  folder: string;
-  vehicleCount: number;
-  snapshotId: number | null;
-  idempotencyKey: string | null;
-  summary: unknown;
-  createdBy: string | null;
-  createdAt: Date;
   voidedAt: Date | null;
   voidReason: string | null;
   /** Set when `orders archive` zipped the folder away. */

@@ -5,12 +5,11 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DatabaseError, maskUrl } from '../errors.js';
 import { copyStatement, type Database, type Queryable, type QueryResult, type Row } from './database.js';
+import { connectWithBackoff } from './connect.js';
 import { commitError, toDatabaseError } from './errors.js';
 
 // Keep int8 and numeric as JS numbers/strings the same way PGlite does: counts come back as numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
-
-const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
 
 // pg-pool drops its idle 'error' listener while a client is checked out, and a client whose server
 // goes away emits 'error' even when a query is waiting: unheard, that crashes the process with a
@@ -78,32 +77,14 @@ export async function openServerDatabase(url: string, connectTimeoutMs: number):
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const deadline = Date.now() + connectTimeoutMs;
-  let delay = 200;
-  for (;;) {
-    try {
-      const c = await pool.connect();
-      c.release();
-      break;
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      const left = deadline - Date.now();
-      if (RETRYABLE.has(code) && left > 0) {
-        await new Promise((r) => setTimeout(r, Math.min(delay, left)));
-        delay = Math.min(delay * 2, 2000);
-        continue;
-      }
-      await pool.end().catch(() => {});
-      throw new DatabaseError(`cannot connect to PostgreSQL at ${maskUrl(url)}: ${(err as Error).message}`, {
-        code: 'database_unreachable',
-        sqlState: code || undefined,
-        cause: err,
-        hints: [
-          'Check that the server is running and reachable, and that the user, password and database in DATABASE_URL are right.',
-          'Unset DATABASE_URL to use the embedded database instead.',
-        ],
-      });
-    }
+  try {
+    await connectWithBackoff(url, connectTimeoutMs, async () => (await pool.connect()).release(), [
+      'Check that the server is running and reachable, and that the user, password and database in DATABASE_URL are right.',
+      'Unset DATABASE_URL to use the embedded database instead.',
+    ]);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
   }
   const base = clientQueryable(pool);
   return {

@@ -1,16 +1,11 @@
 /** SQL for the weekly order queue (queue_entries). */
 import type { DueOrder, QueueStatus } from '../core/queue.js';
 import type { Queryable } from './database.js';
+import { localDay } from '../core/calendar.js';
 
-export interface QueueEntryRecord {
+export interface QueueEntryRecord extends DueOrder {
   id: number;
   dueDate: string;
-  dealershipId: number;
-  dealershipName: string;
-  key: string;
-  template: string;
-  vehicleTypes: string[];
-  priority: number;
   status: QueueStatus;
   orderId: number | null;
   vehicleCount: number | null;
@@ -40,8 +35,7 @@ interface QueueRow {
 function day(v: string | Date): string {
   if (typeof v === 'string') return v.slice(0, 10);
   // DATE comes back as a local-midnight Date from both drivers.
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${v.getFullYear()}-${p(v.getMonth() + 1)}-${p(v.getDate())}`;
+  return localDay(v);
 }
 
 function toRecord(r: QueueRow): QueueEntryRecord {

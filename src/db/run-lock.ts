@@ -1,123 +1,204 @@
 /**
- * The run lock on a PostgreSQL server: a session advisory lock held on a connection of its own
- * for the whole run. The server releases it when that connection ends, so a killed run never
- * leaves it behind. The connection's application_name says who holds it.
+ * The run lock: commands that write (import, scrape, cao, list, orders void/archive, db prune/restore)
+ * take turns, so two overlapping cron runs never interleave. A second run waits up to
+ * `waitLockSeconds` (`--wait-lock`) and otherwise exits 1 saying who holds the lock.
+ *
+ * - Server: a session advisory lock on a connection of its own (released by the server if the
+ *   holder dies).
+ * - Embedded: `<dataDir>/silverfox-run.lock` holding the holder's pid, command and start time (a
+ *   lock of a dead pid is taken over, atomically: see src/lockfile.ts). PGlite admits one process
+ *   anyway; the run lock adds the waiting and a message that names the run in the way, and the
+ *   database lockfile is waited for too (a reader such as `status` may hold it for a moment).
  */
-import pg from 'pg';
-import { DatabaseError, maskUrl } from '../errors.js';
-import type { Queryable } from './database.js';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { lockContent, lockHeldByOther, lockPid, tryLockFile } from '../lockfile.js';
+import { SilverfoxError } from '../errors.js';
 
-/** Arbitrary constant, apart from the other keys (migrations 7305_0001, registry _0002, imports _0003, orders _0010). */
-export const RUN_LOCK_KEY = 7305_0900;
+export const RUN_LOCK_FILE = 'silverfox-run.lock';
+/** The embedded database's own lockfile (src/db/lockfile.ts). */
+const DB_LOCK_FILE = 'silverfox.lock';
 
-export interface ServerLockHolder {
-  /** `silverfox cao pid 1234` as the holder set it. */
-  applicationName: string;
-  backendPid: number;
-  clientAddr: string | null;
-  since: Date | null;
+/** Who holds the run lock, as far as can be seen. */
+export interface RunLockHolder {
+  pid?: number;
+  command?: string;
+  since?: string;
+  /** Server: the holder's client address; embedded: the lock file. */
+  where?: string;
 }
 
-export interface RunLockSession {
-  /** Tries once; true when this session now holds the lock. */
-  tryLock(): Promise<boolean>;
-  /** Who holds the lock (undefined when nobody, or when it cannot be seen). */
-  holder(): Promise<ServerLockHolder | undefined>;
-  /** Unlocks and closes the connection. */
-  close(): Promise<void>;
+export interface RunLock {
+  /** Releases the lock (idempotent). */
+  release(): Promise<void>;
+  /** How long we waited for it, in ms. */
+  waitedMs: number;
 }
 
-const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
+export interface AcquireOptions {
+  /** The command path, shown to whoever waits behind us. */
+  command: string;
+  waitSeconds: number;
+  /** Told once when we start waiting (the CLI prints it on stderr). */
+  onWait?: (message: string) => void;
+  pollMs?: number;
+}
 
-/** Who holds the run lock of this database, seen from any connection (doctor uses it too). */
-export async function selectRunLockHolder(db: Queryable): Promise<ServerLockHolder | undefined> {
-  // A bigint advisory key shows in pg_locks as classid = high 32 bits, objid = low 32 bits, objsubid 1.
-  const { rows } = await db.query<{
-    application_name: string;
-    pid: number;
-    client_addr: string | null;
-    backend_start: Date | string | null;
-  }>(
-    `SELECT a.application_name, a.pid, a.client_addr::text AS client_addr, a.backend_start
-     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-       AND l.classid = 0 AND l.objid = $1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-     LIMIT 1`,
-    [RUN_LOCK_KEY],
+/** The holder recorded in an embedded lock file (run lock or database lockfile), when its process is alive and not us. */
+export function readFileHolder(file: string): RunLockHolder | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return holderOf(text, file);
+}
+
+function holderOf(text: string, file: string): RunLockHolder | undefined {
+  if (!lockHeldByOther(text)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  // The database lockfile holds a bare pid; the run-lock file a JSON object.
+  if (!parsed || typeof parsed !== 'object') return { pid: lockPid(text), where: file };
+  const { pid, command, since } = parsed as RunLockHolder;
+  return { pid, command, since, where: file };
+}
+
+/** Takes the embedded run-lock file once (a stale one atomically); the holder when a live process has it. */
+function tryFileLock(
+  file: string,
+  command: string,
+): { release: () => void; holder?: undefined } | { release?: undefined; holder: RunLockHolder | undefined } {
+  const got = tryLockFile(file, lockContent({ command, since: new Date().toISOString() }));
+  if (got.release) return { release: got.release };
+  return { holder: got.holder === undefined ? undefined : holderOf(got.holder, file) };
+}
+
+function describeHolder(h: RunLockHolder | undefined): string {
+  if (!h) return 'another silverfox run';
+  const what = h.command ? `\`silverfox ${h.command}\`` : 'another silverfox run';
+  const who = [h.pid ? `pid ${h.pid}` : '', h.since ? `since ${h.since}` : ''].filter(Boolean).join(', ');
+  return who ? `${what} (${who})` : what;
+}
+
+function lockedError(h: RunLockHolder | undefined, waitSeconds: number, dbOnly = false): SilverfoxError {
+  return new SilverfoxError(
+    'run_locked',
+    dbOnly
+      ? `the embedded database is in use by process ${h?.pid ?? '?'}`
+      : `another run holds the run lock: ${describeHolder(h)}`,
+    {
+      hints: [
+        'Commands that write take turns so overlapping runs (cron) never interleave; nothing was done.',
+        waitSeconds > 0
+          ? `Waited ${waitSeconds}s. Wait longer with --wait-lock <seconds> (or SILVERFOX_WAIT_LOCK).`
+          : 'Run it again when that run has finished, or wait for it with --wait-lock <seconds> (or SILVERFOX_WAIT_LOCK).',
+        'See what ran: `silverfox logs --since 1d`.',
+      ],
+    },
   );
-  const r = rows[0];
-  if (!r) return undefined;
-  return {
-    applicationName: r.application_name,
-    backendPid: Number(r.pid),
-    clientAddr: r.client_addr,
-    since: r.backend_start === null ? null : new Date(r.backend_start),
-  };
 }
 
-/** Opens the dedicated lock connection, retrying a refusing server for `connectTimeoutMs`. */
-export async function openRunLockSession(
-  url: string,
-  opts: { connectTimeoutMs: number; applicationName: string },
-): Promise<RunLockSession> {
-  const deadline = Date.now() + opts.connectTimeoutMs;
-  let delay = 200;
-  let client: pg.Client;
-  for (;;) {
-    client = new pg.Client({
-      connectionString: url,
-      // NAMEDATALEN: longer names are cut by the server anyway.
-      application_name: opts.applicationName.replace(/[^\x20-\x7e]/g, '?').slice(0, 63),
-      connectionTimeoutMillis: 5000,
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Takes the run lock of the configured database, waiting up to `waitSeconds`. */
+export async function acquireRunLock(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbConnectTimeoutMs'>,
+  opts: AcquireOptions,
+): Promise<RunLock> {
+  const started = Date.now();
+  const deadline = started + opts.waitSeconds * 1000;
+  const poll = opts.pollMs ?? 500;
+  let told = false;
+  const tell = (h: RunLockHolder | undefined) => {
+    if (told || opts.waitSeconds <= 0) return;
+    told = true;
+    opts.onWait?.(`waiting up to ${opts.waitSeconds}s for ${describeHolder(h)} to finish...`);
+  };
+
+  if (config.databaseUrl) {
+    const { openRunLockSession } = await import('./run-lock-server.js');
+    const session = await openRunLockSession(config.databaseUrl, {
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      applicationName: `silverfox ${opts.command} pid ${process.pid}`,
     });
-    // A lost lock connection must not crash the run; the lock is gone with it, which is safe.
-    client.on('error', () => {});
     try {
-      await client.connect();
-      break;
-    } catch (err) {
-      await client.end().catch(() => {});
-      const code = (err as { code?: string }).code ?? '';
-      const left = deadline - Date.now();
-      if (RETRYABLE.has(code) && left > 0) {
-        await new Promise((r) => setTimeout(r, Math.min(delay, left)));
-        delay = Math.min(delay * 2, 2000);
-        continue;
+      for (;;) {
+        if (await session.tryLock()) {
+          return { release: () => session.close(), waitedMs: Date.now() - started };
+        }
+        const s = await session.holder().catch(() => undefined);
+        const m = s ? /^silverfox (.+) pid (\d+)$/.exec(s.applicationName) : null;
+        const h: RunLockHolder | undefined = s && {
+          command: m?.[1],
+          pid: m ? Number(m[2]) : undefined,
+          since: s.since?.toISOString(),
+          where: s.clientAddr ?? 'local socket',
+        };
+        if (Date.now() >= deadline) throw lockedError(h, opts.waitSeconds);
+        tell(h);
+        await sleep(Math.min(poll, Math.max(0, deadline - Date.now())));
       }
-      throw new DatabaseError(`cannot connect to PostgreSQL at ${maskUrl(url)}: ${(err as Error).message}`, {
-        code: 'database_unreachable',
-        sqlState: code || undefined,
-        cause: err,
-        hints: ['Check that the server is running and that DATABASE_URL is right.'],
-      });
+    } catch (err) {
+      await session.close();
+      throw err;
     }
   }
-  const q: Queryable = {
-    async query(sql, params = []) {
-      const res = await client.query(sql, params);
-      return { rows: res.rows, rowCount: res.rowCount ?? 0 };
-    },
-    async exec(sql) {
-      await client.query(sql);
-    },
-    copyIn() {
-      throw new Error('not supported on the lock connection');
-    },
-  };
-  let held = false;
-  return {
-    async tryLock() {
-      const { rows } = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-        RUN_LOCK_KEY,
-      ]);
-      held = rows[0]?.ok === true;
-      return held;
-    },
-    holder: () => selectRunLockHolder(q),
-    async close() {
-      if (held) await q.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]).catch(() => {});
-      held = false;
-      await client.end().catch(() => {});
-    },
-  };
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, RUN_LOCK_FILE);
+  let release: () => void;
+  for (;;) {
+    const got = tryFileLock(file, opts.command);
+    if (got.release) {
+      release = got.release;
+      break;
+    }
+    const h = got.holder;
+    if (Date.now() >= deadline) throw lockedError(h, opts.waitSeconds);
+    tell(h);
+    await sleep(Math.min(poll, Math.max(0, deadline - Date.now())));
+  }
+  // A command that does not take the run lock (status, doctor, backup) may hold the database for
+  // a moment: wait for it too, so the writing command does not fail on "database in use".
+  const dbLock = path.join(config.dataDir, DB_LOCK_FILE);
+  for (;;) {
+    const h = readFileHolder(dbLock);
+    if (!h) break;
+    if (Date.now() >= deadline) {
+      release();
+      throw lockedError(h, opts.waitSeconds, true);
+    }
+    tell(h);
+    await sleep(Math.min(poll, Math.max(0, deadline - Date.now())));
+  }
+  const r = release;
+  return { release: async () => r(), waitedMs: Date.now() - started };
+}
+
+/** Who holds the run lock now (doctor, staging checks); never waits, never takes it. */
+export async function inspectRunLock(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  db?: import('./database.js').Queryable,
+): Promise<RunLockHolder | undefined> {
+  if (config.databaseUrl) {
+    if (!db) return undefined;
+    const { selectRunLockHolder } = await import('./run-lock-server.js');
+    const s = await selectRunLockHolder(db);
+    if (!s) return undefined;
+    const m = /^silverfox (.+) pid (\d+)$/.exec(s.applicationName);
+    return {
+      command: m?.[1],
+      pid: m ? Number(m[2]) : undefined,
+      since: s.since?.toISOString(),
+      where: s.clientAddr ?? 'local socket',
+    };
+  }
+  return readFileHolder(path.join(config.dataDir, RUN_LOCK_FILE));
 }

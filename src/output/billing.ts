@@ -14,6 +14,7 @@
 import { CONDITIONS, type Condition } from '../core/dealership.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
 import { formatCsv } from './csv.js';
+import { localDateTime } from '../core/calendar.js';
 
 export interface BillingInput {
   orderId: number;
@@ -25,15 +26,8 @@ export interface BillingInput {
   duplicates: readonly string[];
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 /** `YYYY-MM-DD HH:MM:SS`, local time (the time the operator saw). */
-export function localTimestamp(d: Date): string {
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-  );
-}
+export const localTimestamp = localDateTime;
 
 /** Vehicles per condition, every condition present (0 when none). */
 export function countByCondition(

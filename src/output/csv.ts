@@ -15,6 +15,7 @@
  *   step, so neither a leading tab nor a full-width `＝` (which becomes `=`) gets through.
  *   Headers are written as they are (`@QR` stays).
  */
+import { quoteCsvCell } from '../core/csv-rows.js';
 import { neutralizeFormula } from '../core/templates.js';
 
 const REPLACEMENTS: Record<string, string> = {
@@ -73,9 +74,9 @@ export function toAsciiText(text: string): string {
   );
 }
 
-/** One field, RFC 4180-quoted when needed. */
+/** One field, RFC 4180-quoted when needed (line breaks never reach it: `toAsciiText` made them spaces). */
 export function csvField(text: string): string {
-  return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return quoteCsvCell(text);
 }
 
 /** One record (no line ending); `cells` are data unless `header` says otherwise. */

@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ORDER_SUMMARY_FILE } from '../core/templates.js';
 import { OutputError } from '../errors.js';
-import { fsyncDirSync, writeFileDurable } from './durable-fs.js';
+import { fsyncDirSync, writeFileDurable } from '../durable-fs.js';
 import type { OrderFile, OrderSummary } from './order-folder.js';
 
 const LOCK_FILE = `${ORDER_SUMMARY_FILE}.lock`;

@@ -8,7 +8,9 @@
  *   publishOrder  renames the staged folder to `<ordersDir>/<folder>` (atomic on one file system).
  *
  * A crash between COMMIT and rename leaves a complete staged folder whose order id is committed:
- * `recoverStagedOrders` publishes it. A staged folder whose id never committed is discarded.
+ * `recoverStagedOrders` (order-recovery.ts) publishes it. A staged folder whose id never committed
+ * is discarded. `verifyOrderFolder` (order-verify.ts) re-hashes a published folder. This module is
+ * the staging; the helpers it exports for those two are marked so.
  *
  * Folder names: `<slug>_<cao|list>_<YYYYMMDD-HHMMSS>` (local time), `_2`, `_3`... when that name
  * is taken (two orders of one dealership in one second). A name is reserved by creating
@@ -20,9 +22,8 @@
  * Every name comes from the dealership slug (core `slugify`) and is checked to resolve inside
  * ordersDir, so no dealership name can write elsewhere.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { slugify, type Condition } from '../core/dealership.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
 import { qrCellPath, RELATIVE_QR_PATHS, type QrPathsRecord } from '../core/qr-path.js';
@@ -42,15 +43,16 @@ import {
 import { OutputError, SilverfoxError, InputError } from '../errors.js';
 import { countByCondition, formatBillingCsv } from './billing.js';
 import { formatCsv } from './csv.js';
-import { fsyncDirSync, sha256Hex, writeFileDurable } from './durable-fs.js';
+import { fsyncDirSync, writeFileDurable } from '../durable-fs.js';
 import { generateQrCodes } from './qr-pool.js';
-import { currentProcessIdentity, processState, type ProcessIdentity } from './process-identity.js';
+import { currentProcessIdentity, type ProcessIdentity } from '../process-identity.js';
 
 /** The hidden folder inside ordersDir where orders are staged before the rename. */
 export const STAGING_DIR = '.staging';
 /** Beside each staged folder: `<folder>.owner.json`, its writer (see `Owner`). */
 export const OWNER_SUFFIX = '.owner.json';
-const STALE_OWNER_MS = 24 * 3600_000;
+/** (order-recovery) An owner this old counts as crashed whatever its pid. */
+export const STALE_OWNER_MS = 24 * 3600_000;
 
 export interface StageOrderInput {
   ordersDir: string;
@@ -177,10 +179,11 @@ export interface Owner extends ProcessIdentity {
   started_at: string;
 }
 
-const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
+/** (order-recovery, order-verify) The errno code of a file-system error. */
+export const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
 
 /** A file-system failure as an OutputError that says what to do; silverfox errors pass through. */
-function outputError(err: unknown, ordersDir: string): SilverfoxError {
+export function outputError(err: unknown, ordersDir: string): SilverfoxError {
   if (err instanceof SilverfoxError) return err;
   const code = errnoOf(err);
   const where = (err as NodeJS.ErrnoException | undefined)?.path ?? ordersDir;
@@ -216,13 +219,14 @@ function outputError(err: unknown, ordersDir: string): SilverfoxError {
 }
 
 /** Throws unless `p` is `dir` itself or inside it. */
-function assertInside(dir: string, p: string): void {
+export function assertInside(dir: string, p: string): void {
   const rel = path.relative(dir, p);
   if (rel.startsWith('..') || path.isAbsolute(rel))
     throw new OutputError(`refusing to write ${p}: it is outside the orders folder ${dir}`);
 }
 
-async function exists(p: string): Promise<boolean> {
+/** (order-recovery) Whether `p` exists. */
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;
@@ -334,7 +338,7 @@ async function reserveFolderName(
 }
 
 /** Removes the staging folder's parent when nothing else is staged in it. */
-async function removeStagingRootIfEmpty(stagingRoot: string): Promise<void> {
+export async function removeStagingRootIfEmpty(stagingRoot: string): Promise<void> {
   await rmdir(stagingRoot).catch(() => {});
 }
 
@@ -541,7 +545,8 @@ export async function discardOrder(staged: StagedOrder): Promise<void> {
   await removeStagingRootIfEmpty(stagingRoot);
 }
 
-async function readSummary(dir: string): Promise<OrderSummary | null> {
+/** The order_summary.json of a folder (null when missing, unreadable or not one). */
+export async function readSummary(dir: string): Promise<OrderSummary | null> {
   try {
     const s = JSON.parse(await readFile(path.join(dir, ORDER_SUMMARY_FILE), 'utf8')) as OrderSummary;
     return Number.isSafeInteger(s?.id) && Array.isArray(s.files) ? s : null;
@@ -550,170 +555,7 @@ async function readSummary(dir: string): Promise<OrderSummary | null> {
   }
 }
 
-async function summaryId(dir: string): Promise<number | null> {
+/** The order id an order folder's summary records. */
+export async function summaryId(dir: string): Promise<number | null> {
   return (await readSummary(dir))?.id ?? null;
-}
-
-/**
- * Whether the writer named by an owner file may still be working on its folder: `alive` (this
- * host, that very process: pid, and where recorded start time and boot id, agree), `other_host`
- * (cannot be checked from here), or `dead`. No order takes a day to stage: an older owner counts
- * as dead whatever its pid (it is the only guard for an owner written without /proc).
- */
-export function ownerState(
-  o: Partial<Owner> | null | undefined,
-  now = Date.now(),
-): 'alive' | 'dead' | 'other_host' {
-  if (!o || !(now - Date.parse(o.started_at ?? '') < STALE_OWNER_MS)) return 'dead';
-  return processState(o);
-}
-
-/** Reads the owner file of a staged folder (null when missing or unreadable). */
-export async function readOwner(file: string): Promise<Owner | null> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Owner;
-  } catch {
-    return null;
-  }
-}
-
-export interface RecoveryResult {
-  /** Final folders of staged orders whose id had committed. */
-  published: string[];
-  /** Staged folders removed: incomplete, or their id never committed. */
-  discarded: string[];
-  /** Staged folders left alone, with why (still being written, or needing a person). */
-  skipped: { folder: string; reason: string }[];
-}
-
-/**
- * Finishes what crashed runs left in `<ordersDir>/.staging`: a complete staged order whose id
- * committed is published, one whose id did not (or an incomplete one) is discarded. Folders of
- * a live process (on this host) are left alone; so are those of another host, which cannot be
- * checked from here.
- */
-export async function recoverStagedOrders(
-  ordersDir: string,
-  /** true / false; null when the database cannot tell now (the folder then stays staged). */
-  isCommitted: (orderId: number) => Promise<boolean | null>,
-): Promise<RecoveryResult> {
-  const result: RecoveryResult = { published: [], discarded: [], skipped: [] };
-  const root = path.resolve(ordersDir);
-  const stagingRoot = path.join(root, STAGING_DIR);
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(stagingRoot, { withFileTypes: true });
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return result;
-    throw outputError(err, root);
-  }
-  const owners = new Map<string, Owner | null>();
-  for (const e of entries) {
-    if (!e.isFile() || !e.name.endsWith(OWNER_SUFFIX)) continue;
-    owners.set(e.name.slice(0, -OWNER_SUFFIX.length), await readOwner(path.join(stagingRoot, e.name)));
-  }
-  const live = (o: Owner | null | undefined) => ownerState(o) !== 'dead';
-  const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-  try {
-    for (const folder of dirs) {
-      const dir = path.join(stagingRoot, folder);
-      const owner = owners.get(folder);
-      if (live(owner)) {
-        result.skipped.push({
-          folder: dir,
-          reason:
-            owner!.host === os.hostname()
-              ? `being written by process ${owner!.pid}`
-              : `staged on host ${owner!.host}; run the recovery there`,
-        });
-        continue;
-      }
-      const summary = await readSummary(dir);
-      const id = summary?.id ?? owner?.order_id ?? null;
-      const committed = id !== null && (await isCommitted(id));
-      if (committed === null) {
-        result.skipped.push({
-          folder: dir,
-          reason: `whether order ${id} committed cannot be asked now (database unreachable or its transaction still open); the next run decides`,
-        });
-        continue;
-      }
-      if (committed && !summary) {
-        result.skipped.push({
-          folder: dir,
-          reason: `order ${id} committed but its staged folder is incomplete (no order_summary.json); check it by hand`,
-        });
-        continue;
-      }
-      if (committed) {
-        const finalDir = path.join(root, folder);
-        if (await exists(finalDir)) {
-          result.skipped.push({
-            folder: dir,
-            reason: `order ${id} committed but ${finalDir} exists already`,
-          });
-          continue;
-        }
-        try {
-          await rename(dir, finalDir);
-        } catch (err) {
-          if (errnoOf(err) === 'ENOENT') continue; // another recovery (or the writer) published it
-          throw err;
-        }
-        fsyncDirSync(root);
-        result.published.push(finalDir);
-      } else {
-        await rm(dir, { recursive: true, force: true });
-        result.discarded.push(dir);
-      }
-      await unlink(path.join(stagingRoot, folder + OWNER_SUFFIX)).catch(() => {});
-    }
-    // Owner files whose folder is gone (published or discarded before the owner file went).
-    for (const [folder, owner] of owners)
-      if (!dirs.has(folder) && !live(owner))
-        await unlink(path.join(stagingRoot, folder + OWNER_SUFFIX)).catch(() => {});
-  } catch (err) {
-    throw outputError(err, root);
-  }
-  await removeStagingRootIfEmpty(stagingRoot);
-  return result;
-}
-
-/** One file of a verified order folder. */
-export interface VerifiedFile extends OrderFile {
-  status: 'ok' | 'changed' | 'missing';
-  /** SHA-256 on disk (null when missing). */
-  actualSha256: string | null;
-}
-
-/** Re-hashes an order folder's files against its order_summary.json (for `orders show`). */
-export async function verifyOrderFolder(
-  dir: string,
-): Promise<{ ok: boolean; summary: OrderSummary; files: VerifiedFile[]; unexpected: string[] }> {
-  const summary = await readSummary(dir);
-  if (!summary)
-    throw new OutputError(`${dir} is not an order folder: no readable ${ORDER_SUMMARY_FILE}`, {
-      hints: ['The folder was moved, renamed or edited; look for it in the orders folder.'],
-    });
-  const files: VerifiedFile[] = [];
-  for (const f of summary.files) {
-    const file = path.join(dir, f.path);
-    assertInside(dir, file);
-    try {
-      const actual = sha256Hex(await readFile(file));
-      files.push({ ...f, status: actual === f.sha256 ? 'ok' : 'changed', actualSha256: actual });
-    } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw outputError(err, dir);
-      files.push({ ...f, status: 'missing', actualSha256: null });
-    }
-  }
-  const known = new Set([...summary.files.map((f) => f.path), ORDER_SUMMARY_FILE]);
-  const unexpected: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const rel = path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/');
-    if (!known.has(rel)) unexpected.push(rel);
-  }
-  unexpected.sort();
-  return { ok: files.every((f) => f.status === 'ok'), summary, files, unexpected };
 }

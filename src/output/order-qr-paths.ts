@@ -21,7 +21,7 @@ import {
 } from '../core/qr-path.js';
 import { InputError, OutputError } from '../errors.js';
 import { csvRecord } from './csv.js';
-import { sha256Hex } from './durable-fs.js';
+import { sha256Hex } from '../durable-fs.js';
 import { recordOrderFiles, writeOrderFile } from './order-files.js';
 import type { OrderFile, OrderSummary } from './order-folder.js';
 

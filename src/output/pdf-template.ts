@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fieldValue, qrScanHint, TEMPLATE_FIELDS, type TemplateField } from '../core/templates.js';
 import type { OrderVehicle } from '../core/order.js';
 import { InputError, NotFoundError } from '../errors.js';
+import { localDay } from '../core/calendar.js';
 
 /** Values of one vehicle, usable inside the `{{#vehicles}}` block. */
 export const VEHICLE_FIELDS = [
@@ -183,8 +184,6 @@ export function loadStickerTemplate(templatesDir: string, name: string): Sticker
   return { name, dir, ...docs };
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 function orderValue(field: OrderField, order: OrderInfo): string {
   switch (field) {
     case 'dealership':
@@ -193,10 +192,8 @@ function orderValue(field: OrderField, order: OrderInfo): string {
       return String(order.orderId);
     case 'order_type':
       return order.orderType.toUpperCase();
-    case 'order_date': {
-      const d = order.createdAt;
-      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-    }
+    case 'order_date':
+      return localDay(order.createdAt);
     case 'vehicle_count':
       return String(order.vehicleCount);
     case 'template':

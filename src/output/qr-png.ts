@@ -15,7 +15,7 @@
  */
 import { deflateSync, crc32 } from 'node:zlib';
 import QRCode from 'qrcode';
-import { writeFileDurableSync, type WrittenFile } from './durable-fs.js';
+import { writeFileDurableSync, type WrittenFile } from '../durable-fs.js';
 
 export const QR_IMAGE_SIZE = 388;
 export const QR_QUIET_ZONE = 4;

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { fsyncFiles, type WrittenFile } from './durable-fs.js';
+import { fsyncFiles, type WrittenFile } from '../durable-fs.js';
 import { writeQrBatch, type QrBatchFailure } from './qr-png.js';
 import type { QrJobMessage } from './qr-worker.js';
 

@@ -6,7 +6,7 @@
  */
 import { CONDITIONS } from '../core/dealership.js';
 import { formatBytes } from '../core/duration.js';
-import type { ReportData } from '../core/report.js';
+import { BILLING_COLUMNS, billingRows, type ReportData } from '../core/report.js';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -299,36 +299,10 @@ export function renderReportHtml(d: ReportData): string {
       [false, true, true, true, true, true],
     ),
   );
-  const t = d.billing.totals;
   const billing =
     `<section id="billing"><h2>Billing</h2><p class="explain">What to bill: vehicles of complete orders per dealership and template, by condition. ` +
     `Voided orders are not billed and are listed below.</p>` +
-    table(
-      ['dealership', 'template', 'orders', 'new', 'used', 'cpo', 'unknown', 'vehicles'],
-      [
-        ...d.billing.lines.map((l) => [
-          l.dealership,
-          l.template,
-          l.orders,
-          l.byCondition.new,
-          l.byCondition.po,
-          l.byCondition.cpo,
-          l.byCondition.unknown,
-          l.vehicles,
-        ]),
-        [
-          'total',
-          '',
-          t.orders,
-          t.byCondition.new,
-          t.byCondition.po,
-          t.byCondition.cpo,
-          t.byCondition.unknown,
-          t.vehicles,
-        ],
-      ],
-      [false, false, true, true, true, true, true, true],
-    ) +
+    table(BILLING_COLUMNS, billingRows(d.billing), [false, false, true, true, true, true, true, true]) +
     `<h3>Voided orders (not billed): ${d.billing.voided.length}</h3>` +
     (d.billing.voided.length > 0
       ? table(

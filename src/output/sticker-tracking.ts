@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OutputError } from '../errors.js';
-import { sha256Hex } from './durable-fs.js';
+import { sha256Hex } from '../durable-fs.js';
 import { writeOrderFile } from './order-files.js';
 import type { OrderFile } from './order-folder.js';
 

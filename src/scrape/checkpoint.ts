@@ -3,10 +3,12 @@
  * and `checkpoint.json`, rewritten atomically after every dealership, so `--resume` continues an
  * interrupted run without re-fetching the dealerships already done. Kept after the run for audit.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFileDurableSync } from '../durable-fs.js';
 import { z } from 'zod';
 import { ScrapeError } from './errors.js';
+import { localStamp } from '../core/calendar.js';
 
 const n = z.number().int().nonnegative().default(0);
 /** ScrapeCounts (types.ts); older checkpoints had only duplicates, sisterStore and gone. */
@@ -71,9 +73,7 @@ export function scrapesDir(logDir: string): string {
 
 /** A run id that sorts by time: `20261123-014502-3fa9`. */
 export function newRunId(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${stamp}-${Math.floor(Math.random() * 0x10000)
+  return `${localStamp(now)}-${Math.floor(Math.random() * 0x10000)
     .toString(16)
     .padStart(4, '0')}`;
 }
@@ -117,9 +117,7 @@ export function createRun(
 /** Rewrites the checkpoint atomically. */
 export function saveCheckpoint(runDir: string, cp: Checkpoint): void {
   const file = path.join(runDir, CHECKPOINT_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(cp, null, 2)}\n`);
-  renameSync(tmp, file);
+  replaceFileDurableSync(file, `${JSON.stringify(cp, null, 2)}\n`);
 }
 
 /** Reads and validates a run's checkpoint. */

@@ -1,5 +1,6 @@
 /** Small pure helpers the extractors share: text values, URLs, payload shapes, embedded config. */
 import type { z } from 'zod';
+import { fieldValue, stripHtml as stripHtmlRule } from '../core/scrape-rules.js';
 import { ShapeError } from './errors.js';
 
 /** A field value as CSV text: numbers and booleans as written, null/undefined as ''. */
@@ -26,15 +27,8 @@ export function absoluteUrl(link: unknown, site: string): string {
   }
 }
 
-/** Reads `a.b.c` from an object. */
-export function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
+/** Reads `a.b.c` from an object (the scrape rules' own path reader). */
+export const getPath = fieldValue;
 
 /** Validates a payload against the shape an adapter expects, or throws a specific ShapeError. */
 export function expectShape<T>(platform: string, what: string, schema: z.ZodType<T>, value: unknown): T {
@@ -90,17 +84,8 @@ export function readJsString(objectText: string, key: string): string | undefine
   return raw.replace(/\\(.)/g, '$1');
 }
 
-/** Strips tags and collapses whitespace: `Suntrup Kia <br/><small>South</small>` -> `Suntrup Kia South`. */
-export function stripHtml(s: string): string {
-  return s
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&amp;/gi, '&')
-    .replace(/&#39;|&apos;/gi, "'")
-    .replace(/&quot;/gi, '"')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+/** Strips tags and collapses whitespace (the scrape rules' own). */
+export const stripHtml = stripHtmlRule;
 
 /** `true`, `"true"`, `"1"`, `"yes"`, 1 -> true. */
 export function truthy(v: unknown): boolean {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunLogEntry } from '../../src/app/logs.js';
-import { acquireRunLock } from '../../src/app/run-lock.js';
+import { acquireRunLock } from '../../src/db/run-lock.js';
 import { BIN } from '../helpers/env.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { ROOT } from './env.js';
 
-const SOURCES = ['output/qr-worker.ts', 'output/qr-png.ts', 'output/durable-fs.ts', 'output/qr-pool.ts'];
+const SOURCES = ['output/qr-worker.ts', 'output/qr-png.ts', 'durable-fs.ts', 'output/qr-pool.ts'];
 
 let compiled: URL | undefined;
 let compiledDir: string | undefined;

@@ -15,16 +15,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderVehicle } from '../../src/core/order.js';
 import { qrContent, resolveTemplate } from '../../src/core/templates.js';
 import { InputError, OutputError } from '../../src/errors.js';
-import { sha256Hex } from '../../src/output/durable-fs.js';
+import { sha256Hex } from '../../src/durable-fs.js';
 import {
   discardOrder,
   publishOrder,
-  recoverStagedOrders,
   stageOrder,
   STAGING_DIR,
-  verifyOrderFolder,
   type StageOrderInput,
 } from '../../src/output/order-folder.js';
+import { recoverStagedOrders } from '../../src/output/order-recovery.js';
+import { verifyOrderFolder } from '../../src/output/order-verify.js';
 import { SHARED } from '../helpers/env.js';
 import { decodeQrPng } from '../helpers/qr.js';
 

@@ -12,7 +12,7 @@ import { pdfFileNames, renderOrderPdf } from '../../src/app/pdf.js';
 import { resolveConfig } from '../../src/config.js';
 import { qrContent } from '../../src/core/templates.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
-import { sha256Hex } from '../../src/output/durable-fs.js';
+import { sha256Hex } from '../../src/durable-fs.js';
 import { browserSuiteEnabled } from '../helpers/browser.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { ROOT, SHARED } from '../helpers/env.js';

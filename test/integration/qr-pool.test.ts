@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/output/durable-fs.js';
+import { sha256Hex } from '../../src/durable-fs.js';
 import { closeQrPool, generateQrCodes, QrWriteError } from '../../src/output/qr-pool.js';
 import { decodeQrPng } from '../helpers/qr.js';
 import { compiledQrPoolUrl, compiledQrWorkerUrl, removeCompiledQrWorker } from '../helpers/qr-worker.js';

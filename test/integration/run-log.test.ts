@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendRunLog, readRunLogs, redact, runLogFile, type RunLogEntry } from '../../src/app/logs.js';
-import { acquireRunLock, inspectRunLock, RUN_LOCK_FILE } from '../../src/app/run-lock.js';
+import { acquireRunLock, inspectRunLock, RUN_LOCK_FILE } from '../../src/db/run-lock.js';
 import { SilverfoxError } from '../../src/errors.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { BIN } from '../helpers/env.js';

@@ -26,7 +26,7 @@ import { resolveConfig } from '../../src/config.js';
 import { embeddedFaults } from '../../src/db/pglite-adapter.js';
 import { CommitOutcomeUnknownError } from '../../src/errors.js';
 import { stageOrder } from '../../src/output/order-folder.js';
-import { currentProcessIdentity } from '../../src/output/process-identity.js';
+import { currentProcessIdentity } from '../../src/process-identity.js';
 import { resolveTemplate } from '../../src/core/templates.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';

@@ -6,7 +6,17 @@
  * Each case runs with the process itself in two other zones (TZ), so only the shop's zone decides.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { addDays, dayIn, daysBetween, isTimeZone, weekdayIndex, yearIn } from '../../src/core/calendar.js';
+import {
+  addDays,
+  dayIn,
+  daysBetween,
+  isTimeZone,
+  localDateTime,
+  localDay,
+  localStamp,
+  weekdayIndex,
+  yearIn,
+} from '../../src/core/calendar.js';
 import { filterVehicle, type InventoryVehicle } from '../../src/core/cao.js';
 import { settingsSchema } from '../../src/core/dealership.js';
 import { formatDay, parseDay, weekdayOf } from '../../src/core/queue.js';
@@ -98,5 +108,16 @@ describe('calendar arithmetic', () => {
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isTimeZone('')).toBe(false);
+  });
+});
+
+describe('local-time formatting (file names, run ids, billing, tables)', () => {
+  it('pads every part and reads the local clock', () => {
+    const d = new Date(2026, 0, 5, 7, 8, 9);
+    expect(localDay(d)).toBe('2026-01-05');
+    expect(localDateTime(d)).toBe('2026-01-05 07:08:09');
+    expect(localDateTime(d, { seconds: false })).toBe('2026-01-05 07:08');
+    expect(localStamp(d)).toBe('20260105-070809');
+    expect(localStamp(new Date(2026, 11, 31, 23, 59, 58))).toBe('20261231-235958');
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { parseCsvRows } from '../../src/core/csv-rows.js';
+import { parseCsvRows, quoteCsvCell } from '../../src/core/csv-rows.js';
 import { SHARED } from '../helpers/env.js';
 
 /** Parses `text` fed in pieces of `size` characters, carrying the unconsumed rest like a stream. */
@@ -127,5 +127,22 @@ describe('parseCsvRows', () => {
       expect(ours.rows).toEqual(expected);
       expect(ours.rest).toBe('');
     }
+  });
+});
+
+describe('quoteCsvCell (the one quoting rule of every CSV written)', () => {
+  it('quotes a quote, the delimiter or a line break, and round-trips through the parser', () => {
+    expect(quoteCsvCell('plain')).toBe('plain');
+    expect(quoteCsvCell('')).toBe('');
+    expect(quoteCsvCell('a,b')).toBe('"a,b"');
+    expect(quoteCsvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(quoteCsvCell('two\nlines')).toBe('"two\nlines"');
+    expect(quoteCsvCell('a,b', { delimiter: ';' })).toBe('a,b');
+    expect(quoteCsvCell('a;b', { delimiter: ';' })).toBe('"a;b"');
+    expect(quoteCsvCell(' edge')).toBe(' edge');
+    expect(quoteCsvCell(' edge', { edgeSpace: true })).toBe('" edge"');
+    const cells = ['x', 'a,b', 'say "hi"', 'two\r\nlines', ''];
+    const line = `${cells.map((c) => quoteCsvCell(c)).join(',')}\n`;
+    expect(parseCsvRows(line, ',', '\n', true).rows).toEqual([cells]);
   });
 });

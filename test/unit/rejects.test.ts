@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RejectsWriter } from '../../src/app/rejects.js';
+import { RejectsWriter } from '../../src/output/rejects.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'silverfox-rejects-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +25,7 @@ describe('the rejects file', () => {
 
 describe('replaceFileDurableSync (archives and backups)', () => {
   it('replaces a file whole and leaves no temporary file beside it', async () => {
-    const { replaceFileDurableSync } = await import('../../src/output/durable-fs.js');
+    const { replaceFileDurableSync } = await import('../../src/durable-fs.js');
     const file = path.join(dir, 'archive.zip');
     replaceFileDurableSync(file, Buffer.from('old'));
     replaceFileDurableSync(file, Buffer.from('new contents'));

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatBytes } from '../../core/duration.js';
-import type { ReportData } from '../../core/report.js';
+import { BILLING_COLUMNS, billingRows, type ReportData } from '../../core/report.js';
 import { ExitCode, OutputError } from '../../errors.js';
 import { bar, lastValues, sparkline, stackedBar } from '../charts.js';
 import type { Action } from '../define.js';
@@ -117,34 +117,10 @@ function printReport(pres: Presentation, d: ReportData): void {
 
   pres.out();
   pres.out(b('Billing') + ' (vehicles of complete orders; voided orders listed apart)');
-  const t = d.billing.totals;
   pres.out(
-    pres.table(
-      ['dealership', 'template', 'orders', 'new', 'used', 'cpo', 'unknown', 'vehicles'],
-      [
-        ...d.billing.lines.map((l) => [
-          l.dealership,
-          l.template,
-          l.orders,
-          l.byCondition.new,
-          l.byCondition.po,
-          l.byCondition.cpo,
-          l.byCondition.unknown,
-          l.vehicles,
-        ]),
-        [
-          'total',
-          '',
-          t.orders,
-          t.byCondition.new,
-          t.byCondition.po,
-          t.byCondition.cpo,
-          t.byCondition.unknown,
-          t.vehicles,
-        ],
-      ],
-      { align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'] },
-    ),
+    pres.table(BILLING_COLUMNS, billingRows(d.billing), {
+      align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    }),
   );
   if (d.billing.voided.length > 0) {
     pres.out();

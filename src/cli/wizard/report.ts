@@ -3,10 +3,11 @@
  * orders folder (`<orders>/reports/`), its path printed, as `silverfox report --html` renders it.
  */
 import type { Wizard } from './ui.js';
+import { localDay } from '../../core/calendar.js';
 
 export async function reportFlow(w: Wizard): Promise<void> {
   const now = new Date();
-  const month = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+  const month = (d: Date) => localDay(d).slice(0, 7);
   const thisMonth = month(now);
   const lastMonth = month(new Date(now.getFullYear(), now.getMonth() - 1, 1));
   const choice = await w.select<string>('Report for which period?', [

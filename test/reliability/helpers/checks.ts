@@ -8,7 +8,8 @@ import { expect } from 'vitest';
 import { resolveConfig } from '../../../src/config.js';
 import type { Database } from '../../../src/db/database.js';
 import { openDatabase } from '../../../src/db/open.js';
-import { STAGING_DIR, verifyOrderFolder } from '../../../src/output/order-folder.js';
+import { STAGING_DIR } from '../../../src/output/order-folder.js';
+import { verifyOrderFolder } from '../../../src/output/order-verify.js';
 
 /** Opens (and migrates, a no-op once done) the database of a test environment, runs `fn`, closes. */
 export async function withDb<T>(env: Record<string, string>, fn: (db: Database) => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 const [mode, dataDir, first, rounds, period, hold, index] = process.argv.slice(2);
 const root = path.resolve(import.meta.dirname, '../../..');
-const { acquireRunLock } = await import(path.join(root, 'dist/app/run-lock.js'));
+const { acquireRunLock } = await import(path.join(root, 'dist/db/run-lock.js'));
 const { acquireLock } = await import(path.join(root, 'dist/db/lockfile.js'));
 const file = path.join(dataDir, mode === 'run' ? 'silverfox-run.lock' : 'silverfox.lock');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -3,9 +3,9 @@
  * in flight while the caller parses the next (on a server the COPY runs in the server process, so
  * parsing and loading overlap). A COPY holds the connection: call `idle()` before any other query.
  */
-import type { Queryable } from '../db/database.js';
-import { copyRawRows } from '../db/imports.js';
-import { copyVehicles } from '../db/vehicles.js';
+import type { Queryable } from './database.js';
+import { copyRawRows } from './imports.js';
+import { copyVehicles } from './vehicles.js';
 
 /**
  * Lines are joined into flat pieces of this many lines as they come: a piece (~150 KB) lives in

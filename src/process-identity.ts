@@ -11,8 +11,8 @@
  * Where /proc is missing (macOS) both are null and only the pid (and the caller's own age
  * limit) can be checked.
  *
- * One module for the pid checks of the order writer's owner files, doctor, and (later) the run
- * lock and the embedded database lockfile.
+ * One module for every pid check: the order writer's owner files, doctor, the run lock and the
+ * embedded database lockfile (src/lockfile.ts). It sits at the top of src/ so every layer may use it.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';

@@ -111,9 +111,19 @@ function guessNewline(text: string): '\n' | '\r\n' | '\r' {
  * Opens a CSV byte stream: reads up to the header row and returns it with a generator of the
  * data rows. `file` names the input in messages.
  */
-export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string): Promise<CsvStream> {
+/** The input's bytes as stored, hashed and counted, and as plain text bytes (gunzipped when gzip). */
+interface ByteSource {
+  gzip: boolean;
+  plain: AsyncIterator<Buffer>;
+  hash: Hash;
+  /** Bytes read so far (compressed bytes for gzip). */
+  counted: { bytes: number };
+}
+
+/** Step 1: reads the first bytes (an empty file is an error) and sets up hashing and gunzip. */
+async function openBytes(bytes: AsyncIterable<Buffer>, file: string): Promise<ByteSource> {
   const hash: Hash = createHash('sha256');
-  let bytesRead = 0;
+  const counted = { bytes: 0 };
   const source = bytes[Symbol.asyncIterator]();
   let firstRaw: IteratorResult<Buffer>;
   try {
@@ -130,34 +140,33 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
   const first = firstRaw.value;
   const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
   // Hash and count the bytes as stored (compressed for gzip), whatever the decoding.
-  const counted: AsyncIterator<Buffer> = {
+  const rest: AsyncIterator<Buffer> = {
     async next() {
       const n = await source.next();
       if (!n.done) {
         hash.update(n.value);
-        bytesRead += n.value.length;
+        counted.bytes += n.value.length;
       }
       return n;
     },
   };
   hash.update(first);
-  bytesRead += first.length;
+  counted.bytes += first.length;
   const plain: AsyncIterator<Buffer> = gzip
-    ? gunzipped(first, counted, file)
+    ? gunzipped(first, rest, file)
     : (async function* () {
         yield first;
         for (;;) {
-          const n = await counted.next();
+          const n = await rest.next();
           if (n.done) return;
           yield n.value;
         }
       })();
+  return { gzip, plain, hash, counted };
+}
 
-  const firstPlain = await plain.next();
-  if (firstPlain.done || firstPlain.value.length === 0) {
-    throw new InputError(`${file} is empty`, { file });
-  }
-  const head = firstPlain.value;
+/** Step 2: refuses text silverfox cannot read (UTF-16, binary data) by its first bytes. */
+function checkTextStart(head: Buffer, file: string): void {
   const nul = head.indexOf(0);
   // Excel's "Unicode Text" and some exports are UTF-16: text, but every other byte is zero.
   const bom16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
@@ -181,47 +190,84 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
       },
     );
   }
-  let encoding: CsvStream['encoding'] = 'utf-8';
-  let decoder = new TextDecoder('utf-8', { fatal: true });
-  let text: string;
-  try {
-    text = decoder.decode(head, { stream: true });
-  } catch {
-    encoding = 'windows-1252';
-    decoder = new TextDecoder('windows-1252');
-    text = decoder.decode(head, { stream: true });
+}
+
+/**
+ * Step 3: the plain bytes as text, UTF-8 unless the first chunk is not (then Windows-1252
+ * throughout). Text can be put back (`unshift`) to be read again.
+ */
+class TextSource {
+  private pending: string | null;
+  private done = false;
+
+  private constructor(
+    private readonly plain: AsyncIterator<Buffer>,
+    private readonly decoder: InstanceType<typeof TextDecoder>,
+    readonly encoding: CsvStream['encoding'],
+    first: string,
+    private readonly file: string,
+  ) {
+    this.pending = first;
   }
 
-  let pending: string | null = text;
-  let textDone = false;
-  async function nextText(): Promise<string | null> {
-    if (pending !== null) {
-      const t = pending;
-      pending = null;
+  static async open(plain: AsyncIterator<Buffer>, file: string): Promise<TextSource> {
+    const firstPlain = await plain.next();
+    if (firstPlain.done || firstPlain.value.length === 0) {
+      throw new InputError(`${file} is empty`, { file });
+    }
+    const head = firstPlain.value;
+    checkTextStart(head, file);
+    try {
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      return new TextSource(plain, decoder, 'utf-8', decoder.decode(head, { stream: true }), file);
+    } catch {
+      const decoder = new TextDecoder('windows-1252');
+      return new TextSource(plain, decoder, 'windows-1252', decoder.decode(head, { stream: true }), file);
+    }
+  }
+
+  /** The next piece of text; null at the end. */
+  async next(): Promise<string | null> {
+    if (this.pending !== null) {
+      const t = this.pending;
+      this.pending = null;
       return t;
     }
-    if (textDone) return null;
-    const n = await plain.next();
+    if (this.done) return null;
+    const n = await this.plain.next();
     if (n.done) {
-      textDone = true;
-      const tail = decoder.decode();
+      this.done = true;
+      const tail = this.decoder.decode();
       return tail === '' ? null : tail;
     }
     try {
-      return decoder.decode(n.value, { stream: true });
+      return this.decoder.decode(n.value, { stream: true });
     } catch (err) {
-      throw new InputError(`${file} is not valid UTF-8 past its start: ${(err as Error).message}`, {
-        file,
+      throw new InputError(`${this.file} is not valid UTF-8 past its start: ${(err as Error).message}`, {
+        file: this.file,
         hints: ['Save the file as UTF-8 (or Windows-1252 throughout) and import it again.'],
       });
     }
   }
 
-  // Read until the first non-blank line is complete: it tells the delimiter and the line ending.
+  /** Puts `text` back: the next `next()` returns it (only one piece, before reading on). */
+  unshift(text: string): void {
+    this.pending = text;
+  }
+}
+
+/**
+ * Step 4: reads until the first non-blank line is complete, which tells the delimiter and the line
+ * ending; what was read is put back for the rows.
+ */
+async function readDialect(
+  text: TextSource,
+  file: string,
+): Promise<{ delimiter: string; newline: CsvStream['newline'] }> {
   let buffer = '';
   let headerText: string | null;
   for (;;) {
-    const t = await nextText();
+    const t = await text.next();
     if (t === null) {
       headerText = buffer.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? null;
       break;
@@ -244,76 +290,84 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
   if (headerText === null) {
     throw new InputError(`${file} has no header row (only blank lines)`, { file });
   }
-  const delimiter = guessDelimiter(headerText);
-  const newline = guessNewline(buffer);
-  pending = buffer;
+  text.unshift(buffer);
+  return { delimiter: guessDelimiter(headerText), newline: guessNewline(buffer) };
+}
 
-  // Every row in file order with its line, blank lines left out; the header is the first row.
+/** Rows of one parsed piece of text, blank lines left out. */
+interface Parsed {
+  rows: string[][];
+  lines: number[];
+  bad: Map<number, string> | null;
+  quoted: boolean[] | null;
+  plain: boolean;
+}
+
+/** Step 5: every row in file order with its line, blank lines left out; the header is the first row. */
+async function* parsedRows(
+  text: TextSource,
+  delimiter: string,
+  newline: CsvStream['newline'],
+  file: string,
+): AsyncGenerator<Parsed> {
   let line = 1;
-  type Parsed = {
-    rows: string[][];
-    lines: number[];
-    bad: Map<number, string> | null;
-    quoted: boolean[] | null;
-    plain: boolean;
-  };
-  async function* parsedRows(): AsyncGenerator<Parsed> {
-    let partial = '';
-    let eof = false;
-    while (!eof) {
-      const t = await nextText();
-      if (t === null) eof = true;
-      const aggregate = t === null ? partial : partial + t;
-      if (aggregate === '') return;
-      if (aggregate.indexOf('\u0000') >= 0) {
-        throw new InputError(
-          `${file} holds binary data (a zero byte) after line ${line}; it is not a CSV text file`,
-          {
-            file,
-            line,
-          },
-        );
-      }
-      const res = parseCsvRows(aggregate, delimiter, newline, eof);
-      partial = aggregate.slice(res.consumed);
-      if (partial.length > MAX_ROW_CHARS) {
-        throw new InputError(
-          `${file}: the row starting on line ${line} runs on for more than ${MAX_ROW_CHARS / 1024 / 1024} MB; a quoted field is probably missing its closing quote`,
-          { file, line, hints: ['Fix the quote in the file and import it again; nothing was imported.'] },
-        );
-      }
-      const data = res.rows;
-      const rows: string[][] = [];
-      const lines: number[] = [];
-      let bad: Map<number, string> | null = null;
-      let quoted: boolean[] | null = null;
-      for (let i = 0; i < data.length; i++) {
-        const row = data[i]!;
-        const start = line;
-        line += res.spans[i]!;
-        const err = res.problems?.[i];
-        if (err === undefined && row.length === 1 && row[0]!.trim() === '') continue;
-        if (err !== undefined) (bad ??= new Map()).set(rows.length, err);
-        if (res.quoted?.[i]) (quoted ??= [])[rows.length] = true;
-        rows.push(row);
-        lines.push(start);
-      }
-      yield {
-        rows,
-        lines,
-        bad,
-        quoted,
-        plain: delimiter === ',' && !hasStrayCr(aggregate, res.consumed, newline),
-      };
+  let partial = '';
+  let eof = false;
+  while (!eof) {
+    const t = await text.next();
+    if (t === null) eof = true;
+    const aggregate = t === null ? partial : partial + t;
+    if (aggregate === '') return;
+    if (aggregate.indexOf('\u0000') >= 0) {
+      throw new InputError(
+        `${file} holds binary data (a zero byte) after line ${line}; it is not a CSV text file`,
+        {
+          file,
+          line,
+        },
+      );
     }
+    const res = parseCsvRows(aggregate, delimiter, newline, eof);
+    partial = aggregate.slice(res.consumed);
+    if (partial.length > MAX_ROW_CHARS) {
+      throw new InputError(
+        `${file}: the row starting on line ${line} runs on for more than ${MAX_ROW_CHARS / 1024 / 1024} MB; a quoted field is probably missing its closing quote`,
+        { file, line, hints: ['Fix the quote in the file and import it again; nothing was imported.'] },
+      );
+    }
+    const data = res.rows;
+    const rows: string[][] = [];
+    const lines: number[] = [];
+    let bad: Map<number, string> | null = null;
+    let quoted: boolean[] | null = null;
+    for (let i = 0; i < data.length; i++) {
+      const row = data[i]!;
+      const start = line;
+      line += res.spans[i]!;
+      const err = res.problems?.[i];
+      if (err === undefined && row.length === 1 && row[0]!.trim() === '') continue;
+      if (err !== undefined) (bad ??= new Map()).set(rows.length, err);
+      if (res.quoted?.[i]) (quoted ??= [])[rows.length] = true;
+      rows.push(row);
+      lines.push(start);
+    }
+    yield {
+      rows,
+      lines,
+      bad,
+      quoted,
+      plain: delimiter === ',' && !hasStrayCr(aggregate, res.consumed, newline),
+    };
   }
+}
 
-  const source2 = parsedRows();
-  let header: string[] | null = null;
-  let headerLine = 1;
-  let firstRows: Parsed | null = null;
-  while (header === null) {
-    const n = await source2.next();
+/** Step 6: the header row (the first row read) and the data rows read with it. */
+async function readHeader(
+  parsed: AsyncGenerator<Parsed>,
+  file: string,
+): Promise<{ header: string[]; headerLine: number; firstRows: Parsed }> {
+  for (;;) {
+    const n = await parsed.next();
     if (n.done) throw new InputError(`${file} has no header row (only blank lines)`, { file });
     const b = n.value;
     if (b.rows.length === 0) continue;
@@ -323,43 +377,54 @@ export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string):
         line: b.lines[0],
       });
     }
-    header = b.rows[0]!.map((h) => h.replace(/^\uFEFF/, '').trim());
-    headerLine = b.lines[0]!;
     const bad = b.bad ? new Map([...b.bad].map(([k, v]) => [k - 1, v] as [number, string])) : null;
-    firstRows = {
-      rows: b.rows.slice(1),
-      lines: b.lines.slice(1),
-      bad,
-      quoted: b.quoted?.slice(1) ?? null,
-      plain: b.plain,
+    return {
+      header: b.rows[0]!.map((h) => h.replace(/^\uFEFF/, '').trim()),
+      headerLine: b.lines[0]!,
+      firstRows: {
+        rows: b.rows.slice(1),
+        lines: b.lines.slice(1),
+        bad,
+        quoted: b.quoted?.slice(1) ?? null,
+        plain: b.plain,
+      },
     };
   }
-  const fields = header.length;
+}
 
-  function toChunk(b: Parsed): CsvChunk {
-    let problems: (string | undefined)[] | null = null;
-    for (let i = 0; i < b.rows.length; i++) {
-      let problem = b.bad?.get(i);
-      if (problem === undefined && b.rows[i]!.length !== fields) {
-        problem = `expected ${fields} fields like the header, found ${b.rows[i]!.length}`;
-      }
-      if (problem !== undefined) (problems ??= [])[i] = problem;
+/** Step 7: a chunk of data rows, each row with the wrong number of fields marked. */
+function toChunk(b: Parsed, fields: number, bytesRead: number): CsvChunk {
+  let problems: (string | undefined)[] | null = null;
+  for (let i = 0; i < b.rows.length; i++) {
+    let problem = b.bad?.get(i);
+    if (problem === undefined && b.rows[i]!.length !== fields) {
+      problem = `expected ${fields} fields like the header, found ${b.rows[i]!.length}`;
     }
-    return { rows: b.rows, lines: b.lines, problems, quoted: b.quoted, plain: b.plain, bytesRead };
+    if (problem !== undefined) (problems ??= [])[i] = problem;
   }
+  return { rows: b.rows, lines: b.lines, problems, quoted: b.quoted, plain: b.plain, bytesRead };
+}
 
+/**
+ * Opens an inventory file's bytes as CSV: plain or gzipped, UTF-8 or Windows-1252, comma,
+ * semicolon or tab separated, any line ending. Reads the header; the data rows come in chunks.
+ */
+export async function openCsvStream(bytes: AsyncIterable<Buffer>, file: string): Promise<CsvStream> {
+  const { gzip, plain, hash, counted } = await openBytes(bytes, file);
+  const text = await TextSource.open(plain, file);
+  const { delimiter, newline } = await readDialect(text, file);
+  const parsed = parsedRows(text, delimiter, newline, file);
+  const { header, headerLine, firstRows } = await readHeader(parsed, file);
   async function* chunks(): AsyncGenerator<CsvChunk> {
-    if (firstRows && firstRows.rows.length > 0) yield toChunk(firstRows);
-    firstRows = null;
-    for await (const b of source2) yield toChunk(b);
+    if (firstRows.rows.length > 0) yield toChunk(firstRows, header.length, counted.bytes);
+    for await (const b of parsed) yield toChunk(b, header.length, counted.bytes);
   }
-
   return {
     header,
     headerLine,
     delimiter,
     newline,
-    encoding,
+    encoding: text.encoding,
     gzip,
     chunks: chunks(),
     sha256: () => hash.copy().digest('hex'),

@@ -1,10 +1,14 @@
 /**
- * Durable writes for order folders: a file is on disk (fsync) before anyone is told it exists,
- * and a folder's entries are on disk (fsync of the folder) before the folder is renamed into
- * place. Used by the QR workers and the order-folder writer alike.
+ * Durable writes: a file is on disk (fsync) before anyone is told it exists, a file replaced is
+ * replaced whole (written aside, fsynced, renamed over), and a folder's entries are on disk
+ * (fsync of the folder) before the folder is renamed into place.
+ *
+ * The one home of these writes for every layer (order folders, QR workers, backups, archives,
+ * checkpoints, reports): it sits at the top of src/ beside errors.ts and paths.ts because db/,
+ * output/, scrape/ and app/ all write files this way and none of them may import another's I/O.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** What the order summary records of a written file. */
@@ -40,30 +44,41 @@ export function writeFileDurableSync(
 
 /**
  * Replaces `file` with `data` all at once: written beside it, fsynced, then renamed over it, so a
- * crash leaves the old file or the new one, never half of either (archives, backups).
+ * crash leaves the old file or the new one, never half of either (archives, backups, checkpoints,
+ * exported settings, report files). The temporary name is unique to the call, so two writers in
+ * one process never share it; it is removed when the write fails.
  */
-export function replaceFileDurableSync(file: string, data: Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+export function replaceFileDurableSync(file: string, data: Uint8Array | string): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off);
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Flushes a file or a folder (its entries: names created, renamed or removed in it) to disk. */
+export function fsyncPathSync(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, file);
 }
 
 /** Flushes a folder's entries (names created, renamed or removed in it) to disk. */
-export function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+export const fsyncDirSync = fsyncPathSync;
 
 /** `writeFileDurableSync` without blocking the event loop (for the few large files of an order). */
 export async function writeFileDurable(

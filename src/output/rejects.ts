@@ -7,16 +7,13 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { quoteCsvCell } from '../core/csv-rows.js';
 import { neutralizeFormula } from '../core/templates.js';
 import { OutputError } from '../errors.js';
 
 const HEADER = 'file,line,reason,detail,original\n';
 
-function cell(v: string, delimiter = ','): string {
-  return v.includes('"') || v.includes(delimiter) || v.includes('\n') || v.includes('\r')
-    ? `"${v.replace(/"/g, '""')}"`
-    : v;
-}
+const cell = (v: string, delimiter = ','): string => quoteCsvCell(v, { delimiter });
 
 // A spreadsheet would run a cell starting with = + @ tab CR (or - and not a number) as a formula:
 // such a cell gets a leading apostrophe (the only change ever made to an original line). The one
