@@ -80,6 +80,39 @@ function tryFileLock(
   return { holder: got.holder === undefined ? undefined : holderOf(got.holder, file) };
 }
 
+/**
+ * The lock connection's application_name: the pid first, because the server cuts the name at 63
+ * bytes and a command with a long file path would otherwise lose the pid and with it the whole
+ * holder description ("another silverfox run").
+ */
+export function lockConnectionName(pid: number, command: string): string {
+  return `silverfox pid ${pid}: ${command}`;
+}
+
+/** The holder as a lock connection named it; also reads the older `silverfox CMD pid N` form. */
+export function parseLockConnectionName(name: string): { command?: string; pid?: number } {
+  const now = /^silverfox pid (\d+): (.*)$/.exec(name);
+  if (now) {
+    // 63 bytes: the server cut the name, so the command is not whole.
+    const command = Buffer.byteLength(name) >= 63 ? `${now[2]!}...` : now[2]!;
+    return { pid: Number(now[1]), command };
+  }
+  const old = /^silverfox (.+) pid (\d+)$/.exec(name);
+  return old ? { command: old[1], pid: Number(old[2]) } : {};
+}
+
+function serverHolder(s: {
+  applicationName: string;
+  since: Date | null;
+  clientAddr: string | null;
+}): RunLockHolder {
+  return {
+    ...parseLockConnectionName(s.applicationName),
+    since: s.since?.toISOString(),
+    where: s.clientAddr ?? 'local socket',
+  };
+}
+
 function describeHolder(h: RunLockHolder | undefined): string {
   if (!h) return 'another silverfox run';
   const what = h.command ? `\`silverfox ${h.command}\`` : 'another silverfox run';
@@ -126,7 +159,7 @@ export async function acquireRunLock(
     const { openRunLockSession } = await import('./run-lock-server.js');
     const session = await openRunLockSession(config.databaseUrl, {
       connectTimeoutMs: config.dbConnectTimeoutMs,
-      applicationName: `silverfox ${opts.command} pid ${process.pid}`,
+      applicationName: lockConnectionName(process.pid, opts.command),
     });
     try {
       for (;;) {
@@ -134,13 +167,7 @@ export async function acquireRunLock(
           return { release: () => session.close(), waitedMs: Date.now() - started };
         }
         const s = await session.holder().catch(() => undefined);
-        const m = s ? /^silverfox (.+) pid (\d+)$/.exec(s.applicationName) : null;
-        const h: RunLockHolder | undefined = s && {
-          command: m?.[1],
-          pid: m ? Number(m[2]) : undefined,
-          since: s.since?.toISOString(),
-          where: s.clientAddr ?? 'local socket',
-        };
+        const h = s && serverHolder(s);
         if (Date.now() >= deadline) throw lockedError(h, opts.waitSeconds);
         tell(h);
         await sleep(Math.min(poll, Math.max(0, deadline - Date.now())));
@@ -192,13 +219,7 @@ export async function inspectRunLock(
     const { selectRunLockHolder } = await import('./run-lock-server.js');
     const s = await selectRunLockHolder(db);
     if (!s) return undefined;
-    const m = /^silverfox (.+) pid (\d+)$/.exec(s.applicationName);
-    return {
-      command: m?.[1],
-      pid: m ? Number(m[2]) : undefined,
-      since: s.since?.toISOString(),
-      where: s.clientAddr ?? 'local socket',
-    };
+    return serverHolder(s);
   }
   return readFileHolder(path.join(config.dataDir, RUN_LOCK_FILE));
 }
