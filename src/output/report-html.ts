@@ -6,7 +6,7 @@
  */
 import { CONDITIONS } from '../core/dealership.js';
 import { formatBytes } from '../core/duration.js';
-import { BILLING_COLUMNS, billingRows, type ReportData } from '../core/report.js';
+import { REPORT_TABLES, type ReportData } from '../core/report.js';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -253,18 +253,14 @@ export function renderReportHtml(d: ReportData): string {
       })),
       legend,
     }),
-    table(
-      ['week of', 'new', 'used', 'cpo', 'unknown', 'total'],
-      d.weeks.map((w) => [
-        w.week,
-        w.byCondition.new,
-        w.byCondition.po,
-        w.byCondition.cpo,
-        w.byCondition.unknown,
-        w.vehicles,
-      ]),
-      [false, true, true, true, true, true],
-    ),
+    table(REPORT_TABLES.weeks.columns, d.weeks.map(REPORT_TABLES.weeks.cells), [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
   );
   const dealers = section(
     'dealerships',
@@ -286,39 +282,32 @@ export function renderReportHtml(d: ReportData): string {
         { key: 'list', label: 'LIST' },
       ],
     }),
-    table(
-      ['dealership', 'CAO orders', 'CAO vehicles', 'LIST orders', 'LIST vehicles', 'vehicles'],
-      d.perDealership.map((x) => [
-        x.name,
-        x.cao.orders,
-        x.cao.vehicles,
-        x.list.orders,
-        x.list.vehicles,
-        x.vehicles,
-      ]),
-      [false, true, true, true, true, true],
-    ),
+    table(REPORT_TABLES.dealerships.columns, d.perDealership.map(REPORT_TABLES.dealerships.cells), [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
   );
+  const voided = REPORT_TABLES.voided(day);
   const billing =
     `<section id="billing"><h2>Billing</h2><p class="explain">What to bill: vehicles of complete orders per dealership and template, by condition. ` +
     `Voided orders are not billed and are listed below.</p>` +
-    table(BILLING_COLUMNS, billingRows(d.billing), [false, false, true, true, true, true, true, true]) +
+    table(REPORT_TABLES.billing.columns, REPORT_TABLES.billing.rows(d.billing), [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]) +
     `<h3>Voided orders (not billed): ${d.billing.voided.length}</h3>` +
     (d.billing.voided.length > 0
-      ? table(
-          ['order', 'dealership', 'type', 'template', 'vehicles', 'created', 'voided', 'reason'],
-          d.billing.voided.map((v) => [
-            `#${v.id}`,
-            v.dealership,
-            v.type,
-            v.template,
-            v.vehicles,
-            day(v.createdAt),
-            day(v.voidedAt),
-            v.reason,
-          ]),
-          [false, false, false, false, true],
-        )
+      ? table(voided.columns, d.billing.voided.map(voided.cells), [false, false, false, false, true])
       : '') +
     '</section>';
   const inventory =
