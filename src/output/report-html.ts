@@ -98,14 +98,7 @@ function columnChart(opts: {
     `<text x="${left + plotW / 2}" y="${H - 22}" text-anchor="middle" class="axis">${e(opts.xLabel)}</text>`,
     `<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis">${e(opts.yLabel)}</text>`,
   );
-  let lx = left;
-  for (const l of opts.legend) {
-    out.push(
-      `<rect x="${lx}" y="${H - 12}" width="10" height="10" fill="${COLOURS[l.key] ?? COLOURS.grey}"/>`,
-      `<text x="${lx + 14}" y="${H - 3}" class="tick">${e(l.label)}</text>`,
-    );
-    lx += 24 + l.label.length * 7;
-  }
+  out.push(...legendMarks(opts.legend, left, H));
   return svg(opts.title, W, H, out);
 }
 
@@ -165,15 +158,22 @@ function barChart(opts: {
     `<text x="${left + plotW / 2}" y="${top + plotH + 30}" text-anchor="middle" class="axis">${e(opts.xLabel)}</text>`,
     `<text x="8" y="${top - 8}" class="axis">${e(opts.yLabel)}</text>`,
   );
-  let lx = left;
-  for (const l of opts.legend ?? []) {
+  out.push(...legendMarks(opts.legend ?? [], left, H));
+  return svg(opts.title, W, H, out);
+}
+
+/** A chart's legend along its bottom edge: a swatch and a label per key, left to right from `x`. */
+function legendMarks(legend: readonly { key: string; label: string }[], x: number, H: number): string[] {
+  const out: string[] = [];
+  let lx = x;
+  for (const l of legend) {
     out.push(
       `<rect x="${lx}" y="${H - 12}" width="10" height="10" fill="${COLOURS[l.key] ?? COLOURS.grey}"/>`,
       `<text x="${lx + 14}" y="${H - 3}" class="tick">${e(l.label)}</text>`,
     );
     lx += 24 + l.label.length * 7;
   }
-  return svg(opts.title, W, H, out);
+  return out;
 }
 
 /** A small line chart (one dealership's inventory): min and max on y, first and last day on x. */
