@@ -30,7 +30,13 @@ import { selectVinLogFacts } from '../db/vinlog.js';
 import { toFailure, UsageError, type Failure } from '../errors.js';
 import type { AppContext } from './context.js';
 import { listDealers, orderSettings, resolveDealerships, type Dealership } from './dealers.js';
-import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
+import {
+  readActiveSnapshot,
+  recoverOrders,
+  orderWriteInput,
+  writeOrder,
+  type OrderFaults,
+} from './order-writer.js';
 
 export interface CaoOptions {
   /** Dealership names (name, slug or alias); or `all`. */
@@ -252,14 +258,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
 
   opts.onProgress?.({ dealership: d.name, phase: 'writing' });
   const outcome = await writeOrder(ctx, {
-    dealership: d,
-    orderType: 'cao',
-    template,
-    templateName: settings.template,
-    splitNewUsed: settings.split_new_used,
-    idempotencyKey: opts.idempotencyKey,
-    createdBy: opts.createdBy,
-    faults: opts.faults,
+    ...orderWriteInput(d, 'cao', template, settings, opts),
     plan: async (tx) => {
       // Again under the lock: a concurrent run may have ordered some of these meanwhile (rule 6).
       const at = ctx.now();

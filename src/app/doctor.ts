@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { settingProblemText, storedSettingsProblems } from '../core/dealership.js';
+import { isStale, settingProblemText, storedSettingsProblems } from '../core/dealership.js';
 import { formatBytes } from '../core/duration.js';
 import type { Database } from '../db/database.js';
 import { listDealerships, type DealershipRecord } from '../db/dealerships.js';
@@ -466,10 +466,7 @@ async function databaseChecks(
 async function staleCheck(db: Database, config: Readonly<Config>): Promise<DoctorCheck> {
   const rows = await selectDealershipStatus(db);
   const now = await selectNow(db);
-  const staleMs = config.staleHours * 3_600_000;
-  const stale = rows.filter(
-    (r) => r.enabled && (!r.importedAt || now.getTime() - r.importedAt.getTime() > staleMs),
-  );
+  const stale = rows.filter((r) => isStale(r.enabled, r.importedAt, now, config.staleHours));
   if (stale.length === 0)
     return check(
       'stale',

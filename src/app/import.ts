@@ -35,7 +35,7 @@ import {
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { localStamp, yearIn } from '../core/calendar.js';
-import { isHeaderRow, parseColumnMap, planColumns, type Field } from '../core/columns.js';
+import { isHeaderRow, parseColumnMap, planColumns, type ColumnPlan, type Field } from '../core/columns.js';
 import { DealershipResolver, nameKey, slugify, type NamedDealership } from '../core/dealership.js';
 import { decideHold, dropGuardRatio, type SnapshotHold } from '../core/drop-guard.js';
 import {
@@ -80,7 +80,7 @@ import {
 } from '../errors.js';
 import type { AppContext } from './context.js';
 import { CopyBatcher } from '../db/copy-batch.js';
-import { openCsvStream } from '../output/csv-input.js';
+import { openCsvStream, type CsvStream } from '../output/csv-input.js';
 import { invalidSettingsError, resolveDealership } from './dealers.js';
 import { recoverImportReports } from './import-reports.js';
 import { RejectsWriter } from '../output/rejects.js';
@@ -236,6 +236,26 @@ interface InputSpec {
   size: number | null;
 }
 
+/** One file being read: its stream, where its fields are, and what it counted so far. */
+interface FileRead {
+  input: InputSpec;
+  fileIndex: number;
+  csv: CsvStream;
+  plan: ColumnPlan;
+  /** Per RAW_FIELDS entry, its column (undefined: not in this file). */
+  rawIx: (number | undefined)[];
+  vinIx: number;
+  dealerIx: number | undefined;
+  /** The --dealer dealership, which every row goes to. */
+  fixed: DealerState | null;
+  started: number;
+  read: number;
+  imported: number;
+  rejected: number;
+  /** Reused for every row: the raw fields' cells, in RAW_FIELDS order. */
+  rawValues: (string | null)[];
+}
+
 interface DealerState {
   id: number;
   name: string;
@@ -283,30 +303,285 @@ function combinedHash(fileHashes: readonly string[], extra: unknown): string {
     .digest('hex');
 }
 
+/** What one import works from, settled before its transaction opens. */
+interface ImportPlan {
+  inputs: InputSpec[];
+  map: Partial<Record<Field, string | null>>;
+  source: 'csv' | 'scrape';
+  normalize: boolean;
+  dryRun: boolean;
+  fixed: DealershipRecord | null;
+  /** Options that change what the same files import to, so they count in the content hash. */
+  hashExtra: { map: Partial<Record<Field, string | null>>; dealer: number | null };
+  currentYear: number;
+  logRoot: string;
+  started: number;
+}
+
+/**
+ * What the transaction leaves behind for after it ends: its report folder (`<final>.tmp` until the
+ * commit is known), the rejects file being written there, and the result it was about to commit.
+ */
+interface ImportFolder {
+  tmpDir: string | null;
+  finalDir: string | null;
+  rejects: RejectsWriter | null;
+  beforeCommit: ImportResult | null;
+}
+
 /** Imports inventory files into new active snapshots; see the top of this file. */
 export async function importFiles(ctx: AppContext, options: ImportOptions): Promise<ImportResult> {
-  const started = performance.now();
+  const plan = await planImport(ctx, options, performance.now());
+  const folder: ImportFolder = { tmpDir: null, finalDir: null, rejects: null, beforeCommit: null };
+  let result: ImportResult;
+  try {
+    result = await ctx.db.transaction((tx) => importInTransaction(ctx, tx, plan, options, folder));
+  } catch (err) {
+    folder.rejects?.destroy();
+    const { tmpDir, finalDir, beforeCommit } = folder;
+    if (err instanceof CommitOutcomeUnknownError && beforeCommit && tmpDir && finalDir) {
+      result = await settleUnknownImportCommit(ctx, beforeCommit, tmpDir, err);
+    } else {
+      if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+      if (err instanceof Rollback) {
+        err.result.durationMs = Math.round(performance.now() - plan.started);
+        return err.result;
+      }
+      throw err;
+    }
+  }
+  if (folder.tmpDir && folder.finalDir) publishReportFolder(folder.tmpDir, folder.finalDir);
+  return result;
+}
+
+/** Checks the inputs and settles the options (the --dealer dealership must exist). */
+async function planImport(ctx: AppContext, options: ImportOptions, started: number): Promise<ImportPlan> {
   const inputs = checkInputs(options.files);
   const map = Array.isArray(options.map)
     ? parseColumnMap(options.map as readonly string[])
     : ((options.map ?? {}) as Partial<Record<Field, string | null>>);
-  const source = options.source ?? 'csv';
-  const normalize = options.normalize !== false;
-  const dryRun = options.dryRun === true;
   const fixed = options.dealer !== undefined ? await resolveDealership(ctx, options.dealer) : null;
-  const hashExtra = { map, dealer: fixed?.id ?? null };
-  const currentYear = yearIn(ctx.now(), ctx.config.timeZone);
-  const logRoot = path.join(ctx.config.logDir, 'imports');
-  // Assigned inside the transaction callback; declared with `as` so TypeScript keeps the union.
-  let tmpDir = null as string | null;
-  let finalDir = null as string | null;
-  let rejects = null as RejectsWriter | null;
-  let beforeCommit = null as ImportResult | null;
+  return {
+    inputs,
+    map,
+    source: options.source ?? 'csv',
+    normalize: options.normalize !== false,
+    dryRun: options.dryRun === true,
+    fixed,
+    hashExtra: { map, dealer: fixed?.id ?? null },
+    currentYear: yearIn(ctx.now(), ctx.config.timeZone),
+    logRoot: path.join(ctx.config.logDir, 'imports'),
+    started,
+  };
+}
 
-  const noop = (hash: string, prev: { id: number; startedAt: Date; rowsImported: number }): ImportResult => ({
+/**
+ * The import inside its transaction: read every file into raw rows and vehicles, then hold or
+ * activate the new snapshots and record the import. A dry run or a repeated import throws
+ * Rollback with its result.
+ */
+async function importInTransaction(
+  ctx: AppContext,
+  tx: Queryable,
+  plan: ImportPlan,
+  options: ImportOptions,
+  folder: ImportFolder,
+): Promise<ImportResult> {
+  const importId = await openImport(tx, plan);
+  if (!plan.dryRun) {
+    folder.finalDir = path.join(plan.logRoot, `${localStamp(ctx.now())}-import-${importId}`);
+    folder.tmpDir = `${folder.finalDir}.tmp`;
+  }
+  const run = await readInputs(tx, importId, plan, options, folder);
+  const contentHash = combinedHash(
+    run.files.map((f) => f.sha256),
+    plan.hashExtra,
+  );
+  // The content hash is computed while reading (no second pass over a big file), so a
+  // re-import is recognized at the end and rolled back.
+  if (!options.force) {
+    const prev = await findImportByContentHash(tx, contentHash);
+    if (prev) throw new Rollback(repeatedImportResult(plan, contentHash, prev));
+  }
+  const outcome = await replaceSnapshots(tx, importId, run, options);
+  const r = importResult(plan, importId, contentHash, run, outcome, folder.finalDir);
+  checkRowAccounting(r, run);
+  r.durationMs = Math.round(performance.now() - plan.started);
+  await finishImport(tx, importId, {
+    files: r.files,
+    contentHash,
+    rowsRead: r.rowsRead,
+    rowsImported: r.rowsImported,
+    rowsRejected: r.rowsRejected,
+    rejectsFile: r.rejectsFile,
+    report: { ...r, rejectSamples: undefined },
+  });
+  if (plan.dryRun) throw new Rollback(r);
+  await run.rejects?.close();
+  mkdirSync(folder.tmpDir!, { recursive: true });
+  writeFileSync(path.join(folder.tmpDir!, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
+  folder.beforeCommit = r;
+  return r;
+}
+
+/** Takes the imports lock, finishes what a killed import left, and records this import. */
+async function openImport(tx: Queryable, plan: ImportPlan): Promise<number> {
+  await lockImports(tx);
+  // Under the imports lock no other import is in flight: what a killed one left is finished now.
+  await recoverImportReports(tx, plan.logRoot);
+  const importId = await insertImport(tx, {
+    source: plan.source,
+    files: plan.inputs.map((i) => ({ file: i.label })),
+    contentHash: null,
+  });
+  await lockImportId(tx, importId);
+  return importId;
+}
+
+/** Reads every input into raw rows (and vehicles); fails on a cancel or an unknown dealership. */
+async function readInputs(
+  tx: Queryable,
+  importId: number,
+  plan: ImportPlan,
+  options: ImportOptions,
+  folder: ImportFolder,
+): Promise<ImportRun> {
+  const dealerships = await listDealerships(tx);
+  folder.rejects = folder.tmpDir ? new RejectsWriter(path.join(folder.tmpDir, 'rejects.csv')) : null;
+  const run = new ImportRun(tx, {
+    importId,
+    currentYear: plan.currentYear,
+    normalize: plan.normalize,
+    strict: options.strictDealers === true,
+    fixed: plan.fixed,
+    dealerships,
+    rejects: folder.rejects,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    started: plan.started,
+  });
+  const { inputs } = plan;
+  for (let i = 0; i < inputs.length; i++) {
+    await run.readFile(inputs[i]!, i, inputs.length, plan.map, options.stdin);
+  }
+  await run.batcher.drain();
+  if (options.signal?.aborted) throw new CancelledError('import cancelled: nothing was changed');
+  run.checkUnknownDealers();
+  return run;
+}
+
+/** What became of the snapshots: dealership id -> its hold, archived snapshot, superseded hold. */
+interface SnapshotOutcome {
+  holds: Map<number, SnapshotHold>;
+  archived: Map<number, number>;
+  supersededHolds: Map<number, number>;
+}
+
+/**
+ * The import's snapshots replace the active ones of the same dealerships, and only those; a
+ * snapshot the drop guard holds is stored held and leaves its dealership's active one in place.
+ */
+async function replaceSnapshots(
+  tx: Queryable,
+  importId: number,
+  run: ImportRun,
+  options: ImportOptions,
+): Promise<SnapshotOutcome> {
+  const present = [...run.dealers.values()].filter((d) => d.snapshotId !== null);
+  await updateSnapshotRowCounts(
+    tx,
+    present.map((d) => d.snapshotId!),
+    present.map((d) => d.rows),
+  );
+  const holds = await decideHolds(tx, present, run.settingsOf, options);
+  const supersededHolds = await archiveHeldSnapshotsReplacedBy(tx, importId);
+  await holdLoadingSnapshots(
+    tx,
+    importId,
+    [...holds].map(([dealershipId, hold]) => ({ dealershipId, hold })),
+  );
+  const archived = await archiveSnapshotsReplacedBy(tx, importId);
+  await activateLoadingSnapshots(tx, importId);
+  return { holds, archived, supersededHolds };
+}
+
+/** The result of an import that read its files (durationMs is set by the caller). */
+function importResult(
+  plan: ImportPlan,
+  importId: number,
+  contentHash: string,
+  run: ImportRun,
+  outcome: SnapshotOutcome,
+  finalDir: string | null,
+): ImportResult {
+  const dealerships = dealershipImports(run, outcome, plan.dryRun);
+  return {
+    importId: plan.dryRun ? null : importId,
+    source: plan.source,
+    dryRun: plan.dryRun,
+    skippedDuplicateContent: false,
+    previousImport: null,
+    contentHash,
+    files: run.files,
+    rowsRead: run.rowsRead,
+    rowsImported: run.rowsImported,
+    rowsRejected: run.rejected,
+    rejectedByReason: run.byReason,
+    rejectSamples: run.samples,
+    rejectsFile: run.rejects && run.rejected > 0 ? path.join(finalDir!, 'rejects.csv') : null,
+    reportFile: finalDir ? path.join(finalDir, 'report.json') : null,
+    dealerships,
+    createdDealerships: dealerships.filter((d) => d.created).map((d) => d.name),
+    normalized: plan.normalize,
+    totals: plan.normalize
+      ? dealerships.reduce((acc, d) => addCounts(acc, d.normalize ?? emptyCounts()), emptyCounts())
+      : null,
+    durationMs: 0,
+  };
+}
+
+/** Per dealership with rows or rejects in this import, by name: what the import did for it. */
+function dealershipImports(run: ImportRun, outcome: SnapshotOutcome, dryRun: boolean): DealershipImport[] {
+  const { holds, archived, supersededHolds } = outcome;
+  return [...run.dealers.values()]
+    .filter((d) => d.rows > 0 || d.rejected > 0)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((d): DealershipImport => ({
+      dealershipId: d.id,
+      name: d.name,
+      slug: d.slug,
+      created: d.created,
+      rows: d.rows,
+      rejected: d.rejected,
+      activated: d.snapshotId !== null && !dryRun && !holds.has(d.id),
+      held: holds.get(d.id) ?? null,
+      snapshotId: dryRun ? null : d.snapshotId,
+      previousSnapshotId: archived.get(d.id) ?? null,
+      previousHeldSnapshotId: supersededHolds.get(d.id) ?? null,
+      normalize: d.tally ? d.tally.counts : null,
+      duplicateVins: d.tally ? d.tally.duplicateVins : [],
+    }));
+}
+
+/** Rule 7 as an invariant: if this ever fails, nothing is committed. */
+function checkRowAccounting(r: ImportResult, run: ImportRun): void {
+  if (r.rowsRead !== r.rowsImported + r.rowsRejected || run.batcher.rawCopied !== r.rowsImported) {
+    throw new Error(
+      `row accounting does not add up: read ${r.rowsRead}, imported ${r.rowsImported} (copied ${run.batcher.rawCopied}), rejected ${r.rowsRejected}`,
+    );
+  }
+}
+
+/** The result of an import whose content was imported before: nothing was done. */
+function repeatedImportResult(
+  plan: ImportPlan,
+  hash: string,
+  prev: { id: number; startedAt: Date; rowsImported: number },
+): ImportResult {
+  return {
     importId: null,
-    source,
-    dryRun,
+    source: plan.source,
+    dryRun: plan.dryRun,
     skippedDuplicateContent: true,
     previousImport: { id: prev.id, startedAt: prev.startedAt.toISOString(), rowsImported: prev.rowsImported },
     contentHash: hash,
@@ -322,152 +597,8 @@ export async function importFiles(ctx: AppContext, options: ImportOptions): Prom
     createdDealerships: [],
     normalized: false,
     totals: null,
-    durationMs: Math.round(performance.now() - started),
-  });
-
-  let result: ImportResult;
-  try {
-    result = await ctx.db.transaction(async (tx) => {
-      await lockImports(tx);
-      // Under the imports lock no other import is in flight: what a killed one left is finished now.
-      await recoverImportReports(tx, logRoot);
-      const importId = await insertImport(tx, {
-        source,
-        files: inputs.map((i) => ({ file: i.label })),
-        contentHash: null,
-      });
-      await lockImportId(tx, importId);
-      if (!dryRun) {
-        finalDir = path.join(logRoot, `${localStamp(ctx.now())}-import-${importId}`);
-        tmpDir = `${finalDir}.tmp`;
-      }
-      const run = new ImportRun(tx, {
-        importId,
-        currentYear,
-        normalize,
-        strict: options.strictDealers === true,
-        fixed,
-        dealerships: await listDealerships(tx),
-        rejects: (rejects = tmpDir ? new RejectsWriter(path.join(tmpDir, 'rejects.csv')) : null),
-        signal: options.signal,
-        onProgress: options.onProgress,
-        started,
-      });
-      for (let i = 0; i < inputs.length; i++) {
-        await run.readFile(inputs[i]!, i, inputs.length, map, options.stdin);
-      }
-      await run.batcher.drain();
-      if (options.signal?.aborted) throw new CancelledError('import cancelled: nothing was changed');
-      run.checkUnknownDealers();
-
-      const contentHash = combinedHash(
-        run.files.map((f) => f.sha256),
-        hashExtra,
-      );
-      // The content hash is computed while reading (no second pass over a big file), so a
-      // re-import is recognized at the end and rolled back.
-      if (!options.force) {
-        const prev = await findImportByContentHash(tx, contentHash);
-        if (prev) throw new Rollback(noop(contentHash, prev));
-      }
-
-      const present = [...run.dealers.values()].filter((d) => d.snapshotId !== null);
-      await updateSnapshotRowCounts(
-        tx,
-        present.map((d) => d.snapshotId!),
-        present.map((d) => d.rows),
-      );
-      const holds = await decideHolds(tx, present, run.settingsOf, options);
-      const supersededHolds = await archiveHeldSnapshotsReplacedBy(tx, importId);
-      await holdLoadingSnapshots(
-        tx,
-        importId,
-        [...holds].map(([dealershipId, hold]) => ({ dealershipId, hold })),
-      );
-      const archived = await archiveSnapshotsReplacedBy(tx, importId);
-      await activateLoadingSnapshots(tx, importId);
-
-      const rejectsFile = run.rejects && run.rejected > 0 ? path.join(finalDir!, 'rejects.csv') : null;
-      const reportFile = finalDir ? path.join(finalDir, 'report.json') : null;
-      const dealerships = [...run.dealers.values()]
-        .filter((d) => d.rows > 0 || d.rejected > 0)
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((d): DealershipImport => ({
-          dealershipId: d.id,
-          name: d.name,
-          slug: d.slug,
-          created: d.created,
-          rows: d.rows,
-          rejected: d.rejected,
-          activated: d.snapshotId !== null && !dryRun && !holds.has(d.id),
-          held: holds.get(d.id) ?? null,
-          snapshotId: dryRun ? null : d.snapshotId,
-          previousSnapshotId: archived.get(d.id) ?? null,
-          previousHeldSnapshotId: supersededHolds.get(d.id) ?? null,
-          normalize: d.tally ? d.tally.counts : null,
-          duplicateVins: d.tally ? d.tally.duplicateVins : [],
-        }));
-      const r: ImportResult = {
-        importId: dryRun ? null : importId,
-        source,
-        dryRun,
-        skippedDuplicateContent: false,
-        previousImport: null,
-        contentHash,
-        files: run.files,
-        rowsRead: run.rowsRead,
-        rowsImported: run.rowsImported,
-        rowsRejected: run.rejected,
-        rejectedByReason: run.byReason,
-        rejectSamples: run.samples,
-        rejectsFile,
-        reportFile,
-        dealerships,
-        createdDealerships: dealerships.filter((d) => d.created).map((d) => d.name),
-        normalized: normalize,
-        totals: normalize
-          ? dealerships.reduce((acc, d) => addCounts(acc, d.normalize ?? emptyCounts()), emptyCounts())
-          : null,
-        durationMs: 0,
-      };
-      if (r.rowsRead !== r.rowsImported + r.rowsRejected || run.batcher.rawCopied !== r.rowsImported) {
-        // Rule 7 as an invariant: if this ever fails, nothing is committed.
-        throw new Error(
-          `row accounting does not add up: read ${r.rowsRead}, imported ${r.rowsImported} (copied ${run.batcher.rawCopied}), rejected ${r.rowsRejected}`,
-        );
-      }
-      r.durationMs = Math.round(performance.now() - started);
-      await finishImport(tx, importId, {
-        files: r.files,
-        contentHash,
-        rowsRead: r.rowsRead,
-        rowsImported: r.rowsImported,
-        rowsRejected: r.rowsRejected,
-        rejectsFile,
-        report: { ...r, rejectSamples: undefined },
-      });
-      if (dryRun) throw new Rollback(r);
-      await run.rejects?.close();
-      mkdirSync(tmpDir!, { recursive: true });
-      writeFileSync(path.join(tmpDir!, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
-      beforeCommit = r;
-      return r;
-    });
-  } catch (err) {
-    rejects?.destroy();
-    if (err instanceof CommitOutcomeUnknownError && beforeCommit && tmpDir && finalDir) {
-      result = await settleUnknownImportCommit(ctx, beforeCommit, tmpDir, err);
-    } else {
-      if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
-      if (err instanceof Rollback) {
-        err.result.durationMs = Math.round(performance.now() - started);
-        return err.result;
-      }
-      throw err;
-    }
-  }
-  if (tmpDir && finalDir) publishReportFolder(tmpDir, finalDir);
-  return result;
+    durationMs: Math.round(performance.now() - plan.started),
+  };
 }
 
 /** Renames a committed import's report folder into place (a recovery may have done it already). */
@@ -683,21 +814,23 @@ class ImportRun {
   }
 
   private reject(
-    file: string,
+    f: FileRead,
     line: number,
     reason: RejectReason,
     detail: string,
     fields: readonly string[],
-    delimiter: string,
     dealer: DealerState | null,
   ): void {
     this.rejected++;
+    f.rejected++;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
     if (dealer) dealer.rejected++;
+    const file = f.input.label;
     if (this.samples.length < 20) this.samples.push({ file, line, reason, detail: detachString(detail) });
-    this.rejects?.add(file, line, reason, detail, fields, delimiter);
+    this.rejects?.add(file, line, reason, detail, fields, f.csv.delimiter);
   }
 
+  /** Reads one input: each row becomes a raw row (and a vehicle) of its dealership, or a reject. */
   async readFile(
     input: InputSpec,
     fileIndex: number,
@@ -705,121 +838,167 @@ class ImportRun {
     map: Partial<Record<Field, string | null>>,
     stdin: NodeJS.ReadableStream | undefined,
   ): Promise<void> {
+    const f = await this.openFile(input, fileIndex, map, stdin);
+    for await (const chunk of f.csv.chunks) {
+      if (this.o.signal?.aborted) throw new CancelledError('import cancelled: nothing was changed');
+      const { rows, lines, problems, quoted } = chunk;
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        const line = lines[r]!;
+        f.read++;
+        let dealer = this.screenRow(f, row, line, problems?.[r]);
+        // Almost every row names a dealership seen before: no promise for those.
+        if (typeof dealer === 'string') dealer = await this.placeNewName(f, row, line, dealer);
+        if (dealer === null) continue;
+        if (dealer.snapshotId === null) {
+          await this.batcher.idle();
+          dealer.snapshotId = await insertLoadingSnapshot(this.tx, this.o.importId, dealer.id);
+        }
+        // Cells of a row without quotes in a comma file cannot hold a quote, comma or line break:
+        // they go into the COPY text as they are.
+        this.addRow(f, dealer, row, line, !chunk.plain || quoted?.[r] === true);
+        if (this.batcher.full) await this.batcher.flush();
+      }
+      if (this.rejects) await this.rejects.flush();
+      this.progress(f, fileCount, chunk.bytesRead);
+    }
+    this.recordFile(f);
+  }
+
+  /** Opens one input and finds its columns (a missing VIN or dealership column fails here). */
+  private async openFile(
+    input: InputSpec,
+    fileIndex: number,
+    map: Partial<Record<Field, string | null>>,
+    stdin: NodeJS.ReadableStream | undefined,
+  ): Promise<FileRead> {
     const bytes: AsyncIterable<Buffer> = input.path
       ? createReadStream(input.path, { highWaterMark: 256 * 1024 })
       : ((stdin ?? process.stdin) as AsyncIterable<Buffer>);
     const csv = await openCsvStream(bytes, input.label);
     const plan = planColumns(csv.header, { map, dealershipFixed: this.o.fixed !== null, file: input.label });
-    const ix = plan.index;
-    const rawIx = RAW_FIELDS.map((f) => ix[f]);
-    const vinIx = ix.vin!;
-    const dealerIx = ix.dealership;
-    const fixedState = this.o.fixed ? this.state(this.o.fixed, false) : null;
-    const field = (row: string[], i: number | undefined) => (i === undefined ? null : row[i]!);
-    const { importId, currentYear } = this.o;
-    const header = csv.header;
-    const delimiter = csv.delimiter;
-    const label = input.label;
-    let read = 0;
-    let imported = 0;
-    let rejected = 0;
-    const fileStart = performance.now();
-    const rawValues: (string | null)[] = new Array(RAW_FIELDS.length).fill(null);
+    return {
+      input,
+      fileIndex,
+      csv,
+      plan,
+      rawIx: RAW_FIELDS.map((f) => plan.index[f]),
+      vinIx: plan.index.vin!,
+      dealerIx: plan.index.dealership,
+      fixed: this.o.fixed ? this.state(this.o.fixed, false) : null,
+      started: performance.now(),
+      read: 0,
+      imported: 0,
+      rejected: 0,
+      rawValues: new Array<string | null>(RAW_FIELDS.length).fill(null),
+    };
+  }
 
-    for await (const chunk of csv.chunks) {
-      if (this.o.signal?.aborted) throw new CancelledError('import cancelled: nothing was changed');
-      const { rows, lines, problems, quoted } = chunk;
-      // Cells of a row without quotes in a comma file cannot hold a quote, comma or line break:
-      // they go into the COPY text as they are.
-      const plain = chunk.plain;
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r]!;
-        const line = lines[r]!;
-        read++;
-        const problem = problems?.[r];
-        if (problem !== undefined) {
-          this.reject(label, line, 'unparseable_line', problem, row, delimiter, null);
-          rejected++;
-          continue;
-        }
-        // The VIN first: a junk row must not create a dealership.
-        const vin = normalizeVin(row[vinIx]);
-        if (isNotAVin(vin)) {
-          if (isHeaderRow(row, header)) {
-            this.reject(label, line, 'header_repeated', 'the header row again', row, delimiter, null);
-          } else {
-            const known = fixedState ?? (dealerIx === undefined ? null : this.knownDealer(row[dealerIx]!));
-            const reason = VIN_REJECT[vin.problem!]!;
-            this.reject(label, line, reason, vinDetail(vin.problem!, row[vinIx]!), row, delimiter, known);
-          }
-          rejected++;
-          continue;
-        }
-        let dealer: DealerState;
-        if (fixedState) dealer = fixedState;
-        else {
-          const name = row[dealerIx!]!;
-          // Almost every row names a dealership seen before: no promise for those.
-          const d = this.byName.get(name) ?? (name.trim() === '' ? 'blank' : await this.dealerFor(name));
-          if (d === 'blank') {
-            this.reject(label, line, 'no_dealership', 'the dealership cell is blank', row, delimiter, null);
-            rejected++;
-            continue;
-          }
-          if (d === null) {
-            // Unknown under --strict-dealers: the import fails at the end, listing every such name.
-            const n = this.unknown.get(name);
-            this.unknown.set(n === undefined ? detachString(name) : name, (n ?? 0) + 1);
-            continue;
-          }
-          dealer = d;
-        }
-        if (dealer.snapshotId === null) {
-          await this.batcher.idle();
-          dealer.snapshotId = await insertLoadingSnapshot(this.tx, importId, dealer.id);
-        }
-        this.batcher.addRaw(
-          rawCopyLine(importId, dealer.id, fileIndex, line, row, rawIx, !plain || quoted?.[r] === true),
-        );
-        dealer.rows++;
-        imported++;
-        if (dealer.tally) {
-          for (let k = 0; k < rawIx.length; k++) rawValues[k] = field(row, rawIx[k]);
-          const v = dealer.tally.take(normalizeRow(rawRecord(rawValues), currentYear));
-          if (v) this.batcher.addVehicle(vehicleCopyLine(dealer.snapshotId, dealer.id, fileIndex, line, v));
-        }
-        if (this.batcher.full) await this.batcher.flush();
-      }
-      if (this.rejects) await this.rejects.flush();
-      if (this.o.onProgress) {
-        const elapsedMs = performance.now() - fileStart;
-        this.o.onProgress({
-          file: label,
-          fileIndex,
-          fileCount,
-          rowsRead: read,
-          bytesRead: chunk.bytesRead,
-          totalBytes: input.size,
-          elapsedMs: performance.now() - this.o.started,
-          rowsPerSecond: elapsedMs > 0 ? Math.round((read / elapsedMs) * 1000) : 0,
-        });
-      }
+  /**
+   * The dealership of a row, without waiting: null when the row is rejected, the feed spelling
+   * when it is not known yet (placeNewName decides).
+   */
+  private screenRow(
+    f: FileRead,
+    row: string[],
+    line: number,
+    problem: string | undefined,
+  ): DealerState | null | string {
+    if (problem !== undefined) {
+      this.reject(f, line, 'unparseable_line', problem, row, null);
+      return null;
     }
-    this.rowsRead += read;
-    this.rowsImported += imported;
+    // The VIN first: a junk row must not create a dealership.
+    const vin = normalizeVin(row[f.vinIx]);
+    if (isNotAVin(vin)) {
+      if (isHeaderRow(row, f.csv.header)) {
+        this.reject(f, line, 'header_repeated', 'the header row again', row, null);
+      } else {
+        const known = f.fixed ?? (f.dealerIx === undefined ? null : this.knownDealer(row[f.dealerIx]!));
+        const reason = VIN_REJECT[vin.problem!]!;
+        this.reject(f, line, reason, vinDetail(vin.problem!, row[f.vinIx]!), row, known);
+      }
+      return null;
+    }
+    if (f.fixed) return f.fixed;
+    const name = row[f.dealerIx!]!;
+    const seen = this.byName.get(name);
+    if (seen) return seen;
+    if (name.trim() === '') {
+      this.reject(f, line, 'no_dealership', 'the dealership cell is blank', row, null);
+      return null;
+    }
+    return name;
+  }
+
+  /** The dealership of a spelling not seen before; null when the row is rejected or refused. */
+  private async placeNewName(
+    f: FileRead,
+    row: string[],
+    line: number,
+    name: string,
+  ): Promise<DealerState | null> {
+    const d = await this.dealerFor(name);
+    if (d === 'blank') {
+      this.reject(f, line, 'no_dealership', 'the dealership cell is blank', row, null);
+      return null;
+    }
+    if (d === null) {
+      // Unknown under --strict-dealers: the import fails at the end, listing every such name.
+      const n = this.unknown.get(name);
+      this.unknown.set(n === undefined ? detachString(name) : name, (n ?? 0) + 1);
+    }
+    return d;
+  }
+
+  /** Queues the row's raw line and, when normalizing, its vehicle (the first of a VIN wins). */
+  private addRow(f: FileRead, dealer: DealerState, row: string[], line: number, escape: boolean): void {
+    this.batcher.addRaw(rawCopyLine(this.o.importId, dealer.id, f.fileIndex, line, row, f.rawIx, escape));
+    dealer.rows++;
+    f.imported++;
+    if (!dealer.tally) return;
+    const { rawIx, rawValues } = f;
+    for (let k = 0; k < rawIx.length; k++) {
+      const i = rawIx[k];
+      rawValues[k] = i === undefined ? null : row[i]!;
+    }
+    const v = dealer.tally.take(normalizeRow(rawRecord(rawValues), this.o.currentYear));
+    if (v) this.batcher.addVehicle(vehicleCopyLine(dealer.snapshotId!, dealer.id, f.fileIndex, line, v));
+  }
+
+  private progress(f: FileRead, fileCount: number, bytesRead: number): void {
+    if (!this.o.onProgress) return;
+    const elapsedMs = performance.now() - f.started;
+    this.o.onProgress({
+      file: f.input.label,
+      fileIndex: f.fileIndex,
+      fileCount,
+      rowsRead: f.read,
+      bytesRead,
+      totalBytes: f.input.size,
+      elapsedMs: performance.now() - this.o.started,
+      rowsPerSecond: elapsedMs > 0 ? Math.round((f.read / elapsedMs) * 1000) : 0,
+    });
+  }
+
+  /** Adds a file read to the import's totals and its list of files. */
+  private recordFile(f: FileRead): void {
+    this.rowsRead += f.read;
+    this.rowsImported += f.imported;
+    const { csv } = f;
     this.files.push({
-      file: label,
-      bytes: input.size ?? 0,
+      file: f.input.label,
+      bytes: f.input.size ?? 0,
       sha256: csv.sha256(),
       gzip: csv.gzip,
       encoding: csv.encoding,
-      delimiter: delimiter === '\t' ? 'tab' : delimiter,
-      header,
-      columns: plan.used,
-      ignoredColumns: plan.shadowed,
-      rowsRead: read,
-      rowsImported: imported,
-      rowsRejected: rejected,
+      delimiter: csv.delimiter === '\t' ? 'tab' : csv.delimiter,
+      header: csv.header,
+      columns: f.plan.used,
+      ignoredColumns: f.plan.shadowed,
+      rowsRead: f.read,
+      rowsImported: f.imported,
+      rowsRejected: f.rejected,
     });
   }
 }

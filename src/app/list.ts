@@ -19,7 +19,13 @@ import { orderVehicle, reported, type ReportedVehicle } from '../core/order.js';
 import type { AppContext } from './context.js';
 import { readSmallCsv } from '../output/csv-input.js';
 import { listDealers, orderSettings, resolveDealership, type Dealership } from './dealers.js';
-import { readActiveSnapshot, recoverOrders, writeOrder, type OrderFaults } from './order-writer.js';
+import {
+  readActiveSnapshot,
+  recoverOrders,
+  orderWriteInput,
+  writeOrder,
+  type OrderFaults,
+} from './order-writer.js';
 
 export interface ListRunOptions {
   /** Write VIN-log rows for the ordered vehicles; default: the dealership's `list_updates_vin_log`. */
@@ -237,14 +243,7 @@ async function listFor(
   }
 
   const outcome = await writeOrder(ctx, {
-    dealership: d,
-    orderType: 'list',
-    template,
-    templateName: settings.template,
-    splitNewUsed: settings.split_new_used,
-    idempotencyKey: opts.idempotencyKey,
-    createdBy: opts.createdBy,
-    faults: opts.faults,
+    ...orderWriteInput(d, 'list', template, settings, opts),
     plan: async (tx) => {
       const read = await readActiveSnapshot(tx, d.id, () =>
         resolveEntries(

@@ -22,6 +22,7 @@
 import { existsSync } from 'node:fs';
 import { QR_PATH_BASE_FORMS, qrPathsFor, type QrPathsRecord } from '../core/qr-path.js';
 import { qrFilePath, type Template } from '../core/templates.js';
+import type { DealershipSettings } from '../core/dealership.js';
 import type { OrderType, OrderVehicle } from '../core/order.js';
 import { selectActiveSnapshotId } from '../db/active-vehicles.js';
 import type { Queryable } from '../db/database.js';
@@ -86,6 +87,29 @@ export interface WriteOrderInput<P extends OrderPlan> {
   /** Computes what to order; runs under the dealership lock, reading through `tx` only. */
   plan: (tx: Queryable) => Promise<P>;
   faults?: OrderFaults;
+}
+
+/**
+ * The part of an order write that every use case fills the same way: the dealership, the run's
+ * template and split setting, and who runs it; the caller adds its plan.
+ */
+export function orderWriteInput(
+  dealership: WriteOrderInput<OrderPlan>['dealership'],
+  orderType: OrderType,
+  template: Template,
+  settings: Pick<DealershipSettings, 'template' | 'split_new_used'>,
+  run: Pick<WriteOrderInput<OrderPlan>, 'idempotencyKey' | 'createdBy' | 'faults'>,
+): Omit<WriteOrderInput<OrderPlan>, 'plan'> {
+  return {
+    dealership,
+    orderType,
+    template,
+    templateName: settings.template,
+    splitNewUsed: settings.split_new_used,
+    idempotencyKey: run.idempotencyKey,
+    createdBy: run.createdBy,
+    faults: run.faults,
+  };
 }
 
 export interface WrittenOrder {

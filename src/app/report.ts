@@ -8,7 +8,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { replaceFileDurableSync } from '../durable-fs.js';
-import { CONDITIONS, type Condition } from '../core/dealership.js';
+import { CONDITIONS, isStale, type Condition } from '../core/dealership.js';
 import type { BillingLine, ConditionCounts, DealershipHealth, ReportData } from '../core/report.js';
 import { parseSince } from '../core/duration.js';
 import {
@@ -156,10 +156,8 @@ export async function report(ctx: AppContext, opts: ReportOptions): Promise<Repo
   }
 
   const scrapes = readScrapeOutcomes(ctx.config.logDir, opts.from, opts.to);
-  const staleMs = ctx.config.staleHours * 3600_000;
   const health = activity.map((a): DealershipHealth => {
     const s = scrapes.bySlugOrName.get(a.name);
-    const ageMs = a.activeAt ? now.getTime() - a.activeAt.getTime() : null;
     return {
       name: a.name,
       enabled: a.enabled,
@@ -173,7 +171,7 @@ export async function report(ctx: AppContext, opts: ReportOptions): Promise<Repo
       activeAt: a.activeAt?.toISOString() ?? null,
       activeRows: a.activeRows,
       ageHours: a.ageHours,
-      stale: a.enabled && (ageMs === null || ageMs > staleMs),
+      stale: isStale(a.enabled, a.activeAt, now, ctx.config.staleHours),
     };
   });
 

@@ -1,4 +1,5 @@
 /** `silverfox status`: what the database holds and whether each dealership is fresh. */
+import { isStale } from '../core/dealership.js';
 import { selectHeldSnapshots } from '../db/imports.js';
 import { schemaStatus } from '../db/migrate.js';
 import { selectDealershipStatus, selectNow } from '../db/status.js';
@@ -48,7 +49,6 @@ export async function getStatus(ctx: AppContext): Promise<StatusReport> {
   const held = rows.some((r) => r.heldSnapshotId !== null)
     ? new Map((await selectHeldSnapshots(ctx.db)).map((h) => [h.dealershipId, heldInfo(h)]))
     : new Map<number, HeldSnapshotInfo>();
-  const staleMs = ctx.config.staleHours * 3600_000;
   const dealerships = rows.map((r): DealershipStatus => {
     const ageMs = r.importedAt ? now.getTime() - r.importedAt.getTime() : null;
     return {
@@ -59,7 +59,7 @@ export async function getStatus(ctx: AppContext): Promise<StatusReport> {
       activeRows: r.activeRows ?? 0,
       importedAt: r.importedAt?.toISOString() ?? null,
       ageHours: ageMs === null ? null : Math.round((ageMs / 3600_000) * 10) / 10,
-      stale: r.enabled && (ageMs === null || ageMs > staleMs),
+      stale: isStale(r.enabled, r.importedAt, now, ctx.config.staleHours),
       vinLogSize: r.vinLogSize,
       lastOrderId: r.lastOrderId,
       lastOrderAt: r.lastOrderAt?.toISOString() ?? null,

@@ -303,3 +303,11 @@ export function parseSettingValue(key: keyof DealershipSettings, text: string): 
   }
   return t;
 }
+
+/**
+ * Stale: an enabled dealership whose active inventory was imported longer ago than the limit
+ * (SILVERFOX_STALE_HOURS), or never. One rule for status, report and doctor.
+ */
+export function isStale(enabled: boolean, importedAt: Date | null, now: Date, staleHours: number): boolean {
+  return enabled && (importedAt === null || now.getTime() - importedAt.getTime() > staleHours * 3_600_000);
+}

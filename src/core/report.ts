@@ -75,19 +75,54 @@ export interface ReportData {
 }
 
 /** The columns of the billing table, in every renderer (terminal, HTML). */
-export const BILLING_COLUMNS = [
-  'dealership',
-  'template',
-  'orders',
-  'new',
-  'used',
-  'cpo',
-  'unknown',
-  'vehicles',
-];
+const BILLING_COLUMNS = ['dealership', 'template', 'orders', 'new', 'used', 'cpo', 'unknown', 'vehicles'];
+
+/** A table both report renderers show (terminal and HTML): its columns and one item's cells. */
+export interface ReportTable<T> {
+  columns: string[];
+  cells: (item: T) => (string | number)[];
+}
+
+/** Vehicles of complete orders per week, by condition. */
+const WEEK_TABLE: ReportTable<ReportData['weeks'][number]> = {
+  columns: ['week of', 'new', 'used', 'cpo', 'unknown', 'total'],
+  cells: (w) => [
+    w.week,
+    w.byCondition.new,
+    w.byCondition.po,
+    w.byCondition.cpo,
+    w.byCondition.unknown,
+    w.vehicles,
+  ],
+};
+
+/** Orders and vehicles per dealership, CAO and LIST apart. */
+const DEALERSHIP_TABLE: ReportTable<ReportData['perDealership'][number]> = {
+  columns: ['dealership', 'CAO orders', 'CAO vehicles', 'LIST orders', 'LIST vehicles', 'vehicles'],
+  cells: (x) => [x.name, x.cao.orders, x.cao.vehicles, x.list.orders, x.list.vehicles, x.vehicles],
+};
+
+/** The voided orders of the period; `time` formats their timestamps the renderer's way. */
+function voidedTable(
+  time: (iso: string | null) => string,
+): ReportTable<ReportData['billing']['voided'][number]> {
+  return {
+    columns: ['order', 'dealership', 'type', 'template', 'vehicles', 'created', 'voided', 'reason'],
+    cells: (v) => [
+      `#${v.id}`,
+      v.dealership,
+      v.type,
+      v.template,
+      v.vehicles,
+      time(v.createdAt),
+      time(v.voidedAt),
+      v.reason ?? '',
+    ],
+  };
+}
 
 /** The rows of the billing table: a line per dealership and template, then the total. */
-export function billingRows(billing: ReportData['billing']): (string | number)[][] {
+function billingRows(billing: ReportData['billing']): (string | number)[][] {
   const row = (name: string, template: string, l: Omit<BillingLine, 'dealership' | 'template'>) => [
     name,
     template,
@@ -100,3 +135,11 @@ export function billingRows(billing: ReportData['billing']): (string | number)[]
   ];
   return [...billing.lines.map((l) => row(l.dealership, l.template, l)), row('total', '', billing.totals)];
 }
+
+/** The tables both report renderers show (terminal and HTML), defined once so the two agree. */
+export const REPORT_TABLES = {
+  weeks: WEEK_TABLE,
+  dealerships: DEALERSHIP_TABLE,
+  billing: { columns: BILLING_COLUMNS, rows: billingRows },
+  voided: voidedTable,
+};

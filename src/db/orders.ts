@@ -233,21 +233,15 @@ export async function selectOrders(
 
 /** An order's vehicles in CSV order. */
 export async function selectOrderVehicles(db: Queryable, orderId: number): Promise<OrderVehicleRecord[]> {
-  const { rows } = await db.query<{
+  // price is numeric: node-postgres returns numeric as text.
+  type Row = Omit<VehicleFields<Condition | null>, 'price'> & {
     position: number;
-    vin: string;
-    stock: string | null;
-    year: number | null;
-    make: string | null;
-    model: string | null;
-    trim: string | null;
-    condition: Condition | null;
     price: string | number | null;
-    url: string | null;
     reason: VehicleReason;
     not_on_website: boolean;
     qr_file: string | null;
-  }>(
+  };
+  const { rows } = await db.query<Row>(
     `SELECT position, vin, stock, year, make, model, trim, condition, price, url, reason, not_on_website, qr_file
      FROM order_vehicles WHERE order_id = $1 ORDER BY position`,
     [orderId],

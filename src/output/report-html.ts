@@ -6,7 +6,7 @@
  */
 import { CONDITIONS } from '../core/dealership.js';
 import { formatBytes } from '../core/duration.js';
-import { BILLING_COLUMNS, billingRows, type ReportData } from '../core/report.js';
+import { REPORT_TABLES, type ReportData } from '../core/report.js';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -98,14 +98,7 @@ function columnChart(opts: {
     `<text x="${left + plotW / 2}" y="${H - 22}" text-anchor="middle" class="axis">${e(opts.xLabel)}</text>`,
     `<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis">${e(opts.yLabel)}</text>`,
   );
-  let lx = left;
-  for (const l of opts.legend) {
-    out.push(
-      `<rect x="${lx}" y="${H - 12}" width="10" height="10" fill="${COLOURS[l.key] ?? COLOURS.grey}"/>`,
-      `<text x="${lx + 14}" y="${H - 3}" class="tick">${e(l.label)}</text>`,
-    );
-    lx += 24 + l.label.length * 7;
-  }
+  out.push(...legendMarks(opts.legend, left, H));
   return svg(opts.title, W, H, out);
 }
 
@@ -165,15 +158,22 @@ function barChart(opts: {
     `<text x="${left + plotW / 2}" y="${top + plotH + 30}" text-anchor="middle" class="axis">${e(opts.xLabel)}</text>`,
     `<text x="8" y="${top - 8}" class="axis">${e(opts.yLabel)}</text>`,
   );
-  let lx = left;
-  for (const l of opts.legend ?? []) {
+  out.push(...legendMarks(opts.legend ?? [], left, H));
+  return svg(opts.title, W, H, out);
+}
+
+/** A chart's legend along its bottom edge: a swatch and a label per key, left to right from `x`. */
+function legendMarks(legend: readonly { key: string; label: string }[], x: number, H: number): string[] {
+  const out: string[] = [];
+  let lx = x;
+  for (const l of legend) {
     out.push(
       `<rect x="${lx}" y="${H - 12}" width="10" height="10" fill="${COLOURS[l.key] ?? COLOURS.grey}"/>`,
       `<text x="${lx + 14}" y="${H - 3}" class="tick">${e(l.label)}</text>`,
     );
     lx += 24 + l.label.length * 7;
   }
-  return svg(opts.title, W, H, out);
+  return out;
 }
 
 /** A small line chart (one dealership's inventory): min and max on y, first and last day on x. */
@@ -253,18 +253,14 @@ export function renderReportHtml(d: ReportData): string {
       })),
       legend,
     }),
-    table(
-      ['week of', 'new', 'used', 'cpo', 'unknown', 'total'],
-      d.weeks.map((w) => [
-        w.week,
-        w.byCondition.new,
-        w.byCondition.po,
-        w.byCondition.cpo,
-        w.byCondition.unknown,
-        w.vehicles,
-      ]),
-      [false, true, true, true, true, true],
-    ),
+    table(REPORT_TABLES.weeks.columns, d.weeks.map(REPORT_TABLES.weeks.cells), [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
   );
   const dealers = section(
     'dealerships',
@@ -286,39 +282,32 @@ export function renderReportHtml(d: ReportData): string {
         { key: 'list', label: 'LIST' },
       ],
     }),
-    table(
-      ['dealership', 'CAO orders', 'CAO vehicles', 'LIST orders', 'LIST vehicles', 'vehicles'],
-      d.perDealership.map((x) => [
-        x.name,
-        x.cao.orders,
-        x.cao.vehicles,
-        x.list.orders,
-        x.list.vehicles,
-        x.vehicles,
-      ]),
-      [false, true, true, true, true, true],
-    ),
+    table(REPORT_TABLES.dealerships.columns, d.perDealership.map(REPORT_TABLES.dealerships.cells), [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
   );
+  const voided = REPORT_TABLES.voided(day);
   const billing =
     `<section id="billing"><h2>Billing</h2><p class="explain">What to bill: vehicles of complete orders per dealership and template, by condition. ` +
     `Voided orders are not billed and are listed below.</p>` +
-    table(BILLING_COLUMNS, billingRows(d.billing), [false, false, true, true, true, true, true, true]) +
+    table(REPORT_TABLES.billing.columns, REPORT_TABLES.billing.rows(d.billing), [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]) +
     `<h3>Voided orders (not billed): ${d.billing.voided.length}</h3>` +
     (d.billing.voided.length > 0
-      ? table(
-          ['order', 'dealership', 'type', 'template', 'vehicles', 'created', 'voided', 'reason'],
-          d.billing.voided.map((v) => [
-            `#${v.id}`,
-            v.dealership,
-            v.type,
-            v.template,
-            v.vehicles,
-            day(v.createdAt),
-            day(v.voidedAt),
-            v.reason,
-          ]),
-          [false, false, false, false, true],
-        )
+      ? table(voided.columns, d.billing.voided.map(voided.cells), [false, false, false, false, true])
       : '') +
     '</section>';
   const inventory =

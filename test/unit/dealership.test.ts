@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DealershipResolver,
+  isStale,
   nameKey,
   parseSettingValue,
   registryEntrySchema,
@@ -80,5 +81,21 @@ describe('settings', () => {
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join('.'));
     expect(paths.some((p) => p.startsWith('settings'))).toBe(true);
+  });
+});
+
+describe('isStale', () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+
+  it('an enabled dealership is stale past the limit or never imported, not at it', () => {
+    expect(isStale(true, hoursAgo(36), now, 36)).toBe(false);
+    expect(isStale(true, hoursAgo(36.01), now, 36)).toBe(true);
+    expect(isStale(true, null, now, 36)).toBe(true);
+  });
+
+  it('a disabled dealership is never stale', () => {
+    expect(isStale(false, hoursAgo(1000), now, 36)).toBe(false);
+    expect(isStale(false, null, now, 36)).toBe(false);
   });
 });

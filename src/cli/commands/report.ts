@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatBytes } from '../../core/duration.js';
-import { BILLING_COLUMNS, billingRows, type ReportData } from '../../core/report.js';
+import { REPORT_TABLES, type ReportData } from '../../core/report.js';
 import { ExitCode, OutputError } from '../../errors.js';
 import { bar, lastValues, sparkline, stackedBar } from '../charts.js';
 import type { Action } from '../define.js';
@@ -70,14 +70,9 @@ function printReport(pres: Presentation, d: ReportData): void {
   const maxWeek = Math.max(0, ...d.weeks.map((w) => w.vehicles));
   pres.out(
     pres.table(
-      ['week of', 'new', 'used', 'cpo', 'unknown', 'total', ''],
+      [...REPORT_TABLES.weeks.columns, ''],
       d.weeks.map((w) => [
-        w.week,
-        w.byCondition.new,
-        w.byCondition.po,
-        w.byCondition.cpo,
-        w.byCondition.unknown,
-        w.vehicles,
+        ...REPORT_TABLES.weeks.cells(w),
         stackedBar(
           CONDITION_MARKS.map((m) => ({ value: w.byCondition[m.key], mark: m.mark })),
           maxWeek,
@@ -94,14 +89,9 @@ function printReport(pres: Presentation, d: ReportData): void {
     const max = Math.max(...d.perDealership.map((x) => x.vehicles));
     pres.out(
       pres.table(
-        ['dealership', 'CAO orders', 'CAO vehicles', 'LIST orders', 'LIST vehicles', 'vehicles', ''],
+        [...REPORT_TABLES.dealerships.columns, ''],
         d.perDealership.map((x) => [
-          x.name,
-          x.cao.orders,
-          x.cao.vehicles,
-          x.list.orders,
-          x.list.vehicles,
-          x.vehicles,
+          ...REPORT_TABLES.dealerships.cells(x),
           stackedBar(
             [
               { value: x.cao.vehicles, mark: 'C' },
@@ -118,28 +108,18 @@ function printReport(pres: Presentation, d: ReportData): void {
   pres.out();
   pres.out(b('Billing') + ' (vehicles of complete orders; voided orders listed apart)');
   pres.out(
-    pres.table(BILLING_COLUMNS, billingRows(d.billing), {
+    pres.table(REPORT_TABLES.billing.columns, REPORT_TABLES.billing.rows(d.billing), {
       align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
     }),
   );
   if (d.billing.voided.length > 0) {
+    const voided = REPORT_TABLES.voided(formatTime);
     pres.out();
     pres.out(`voided (not billed): ${d.billing.voided.length} order(s)`);
     pres.out(
-      pres.table(
-        ['order', 'dealership', 'type', 'template', 'vehicles', 'created', 'voided', 'reason'],
-        d.billing.voided.map((v) => [
-          `#${v.id}`,
-          v.dealership,
-          v.type,
-          v.template,
-          v.vehicles,
-          formatTime(v.createdAt),
-          formatTime(v.voidedAt),
-          v.reason ?? '',
-        ]),
-        { align: ['right', 'left', 'left', 'left', 'right', 'left', 'left', 'left'] },
-      ),
+      pres.table(voided.columns, d.billing.voided.map(voided.cells), {
+        align: ['right', 'left', 'left', 'left', 'right', 'left', 'left', 'left'],
+      }),
     );
   }
 
