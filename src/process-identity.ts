@@ -110,3 +110,17 @@ export function processState(id: Partial<ProcessIdentity> | null | undefined): P
 export function hasFullIdentity(id: Partial<ProcessIdentity> | null | undefined): boolean {
   return !!id?.start_time && !!id.boot_id;
 }
+
+/** The OS user running this process; `unknown` when the uid has no passwd entry (a container). */
+export function currentOsUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Who runs this, as `user@host`: recorded on orders, queue entries and registry changes. */
+export function operatorName(): string {
+  return `${currentOsUser()}@${os.hostname()}`;
+}

@@ -20,7 +20,7 @@ import { planQrPathRewrite, recordedQrPaths, writeQrPathRewrite } from '../outpu
 import type { AppContext } from './context.js';
 import { recoverOrders } from './order-writer.js';
 import { getOrder, parseOrderId } from './orders.js';
-import { operatorName } from './queue.js';
+import { operatorName } from '../process-identity.js';
 
 /** The history action of a QR path rewrite. */
 export const QR_PATHS_ACTION = 'qr_paths';

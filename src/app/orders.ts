@@ -42,7 +42,7 @@ import { verifyOrderFolder } from '../output/order-verify.js';
 import type { AppContext } from './context.js';
 import { listDealers, resolveDealership } from './dealers.js';
 import { orderQrPaths, recoverOrders } from './order-writer.js';
-import { operatorName } from './queue.js';
+import { operatorName } from '../process-identity.js';
 
 export type { OrderHistoryEntry, OrderRecord, OrderVehicleRecord };
 

@@ -2,7 +2,6 @@
  * The weekly order queue: the day's scheduled orders with their status, skip/reset by hand, and
  * the week overview. Running the due orders (`cao --due`) is in runDueOrders.
  */
-import os from 'node:os';
 import { dueOn, formatDay, parseDay, weekOf, type QueueStatus } from '../core/queue.js';
 import { listDealerships } from '../db/dealerships.js';
 import {
@@ -19,22 +18,12 @@ import {
 import { InputError, UsageError } from '../errors.js';
 import pLimit from 'p-limit';
 import type { DealershipSettings } from '../core/dealership.js';
+import { operatorName } from '../process-identity.js';
 import { failedResult, runCao, type CaoDealershipResult } from './cao.js';
 import type { AppContext } from './context.js';
 import { resolveDealership, resolveDealerships } from './dealers.js';
 
 export type { QueueEntryRecord };
-
-/** Who runs this: `user@host`, recorded on queue entries. */
-export function operatorName(): string {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry (containers)
-  }
-  return `${user}@${os.hostname()}`;
-}
 
 /** Resolves `--date` (YYYY-MM-DD, today, yesterday, tomorrow; default today). */
 export function resolveDay(ctx: AppContext, text?: string): string {

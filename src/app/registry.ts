@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, existsSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { replaceFileDurableSync } from '../durable-fs.js';
+import { currentOsUser } from '../process-identity.js';
 import {
   nameKey,
   registryEntrySchema,
@@ -130,14 +131,8 @@ export interface ChangeActor {
 
 /** The operator running this process (OS user and host) and the command they typed. */
 export function currentActor(command: string): ChangeActor {
-  let osUser = process.env.USER ?? process.env.LOGNAME ?? 'unknown';
-  try {
-    osUser = os.userInfo().username;
-  } catch {
-    // no passwd entry for this uid (a container): keep the environment's name
-  }
   // `--db postgres://user:password@...` may be on the command line: never store the password.
-  return { command: maskSecrets(command), osUser, host: os.hostname() };
+  return { command: maskSecrets(command), osUser: currentOsUser(), host: os.hostname() };
 }
 
 /** One field of one dealership, before and after (undefined: absent). */

@@ -338,7 +338,7 @@ async function writeDealershipOrder(
 ): Promise<CaoDealershipResult> {
   const { pres } = w;
   const { runCao } = await import('../../app/cao.js');
-  const { operatorName } = await import('../../app/queue.js');
+  const { operatorName } = await import('../../process-identity.js');
   const s = await env.pres.spinner(`writing the order for ${p.dealership.name}...`);
   const {
     results: [r],

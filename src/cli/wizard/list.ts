@@ -103,7 +103,7 @@ async function listOrder(w: Wizard): Promise<void> {
     pres.out('not ordered; nothing written');
     return;
   }
-  const { operatorName } = await import('../../app/queue.js');
+  const { operatorName } = await import('../../process-identity.js');
   let folder: string | null = null;
   const code = await w.step('list', [d.slug, `${entries.length} entries`], async (env) => {
     const { withApp } = await import('../run.js');
