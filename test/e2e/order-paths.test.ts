@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveDealership } from '../../src/app/dealers.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
-import { makeVin, seedInventory } from '../helpers/inventory.js';
+import { makeVin, seedDealerVins } from '../helpers/inventory.js';
 
 /** The @QR cells (last column of the standard template) of a CSV, by raw line. */
 const qrCells = (file: string) =>
@@ -20,17 +19,7 @@ describe.each(DATABASE_KINDS)('silverfox orders paths on %s (the built binary)',
 
   beforeAll(async () => {
     t = await createTestEnv(kind);
-    const ctx = await t.open();
-    try {
-      const honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
-      await seedInventory(
-        ctx.db,
-        honda,
-        vins.map((vin) => ({ vin })),
-      );
-    } finally {
-      await ctx.db.close();
-    }
+    await seedDealerVins(t, 'Columbia Honda', vins);
   });
   afterAll(async () => t?.cleanup());
 

@@ -2,9 +2,11 @@
  * Test inventory: valid VINs (real check digits) and active snapshots written straight into the
  * tables, so order tests do not depend on the import pipeline.
  */
+import { resolveDealership } from '../../src/app/dealers.js';
 import type { InventoryVehicle } from '../../src/core/cao.js';
 import { expectedCheckDigit } from '../../src/core/vin.js';
 import type { Queryable } from '../../src/db/database.js';
+import type { TestEnv } from './databases.js';
 
 /** A valid VIN with a correct check digit, distinct for each `n` (and `prefix`, 8 characters). */
 export function makeVin(n: number, prefix = '1HGCM826'): string {
@@ -112,4 +114,23 @@ export async function seedVinLog(
       (opts.processedAt ?? new Date()).toISOString(),
     ],
   );
+}
+
+/**
+ * Opens the test database, gives `dealer` an active inventory of these VINs, closes it again (so a
+ * CLI test's binary finds the embedded database free); returns the dealership's id.
+ */
+export async function seedDealerVins(t: TestEnv, dealer: string, vins: readonly string[]): Promise<number> {
+  const ctx = await t.open();
+  try {
+    const id = (await resolveDealership(ctx, dealer)).id;
+    await seedInventory(
+      ctx.db,
+      id,
+      vins.map((vin) => ({ vin })),
+    );
+    return id;
+  } finally {
+    await ctx.db.close();
+  }
 }
