@@ -80,12 +80,18 @@ const BILLING_COLUMNS = ['dealership', 'template', 'orders', 'new', 'used', 'cpo
 /** A table both report renderers show (terminal and HTML): its columns and one item's cells. */
 export interface ReportTable<T> {
   columns: string[];
+  /** Per column: right-aligned (numbers, order ids) in both renderers. */
+  right: readonly boolean[];
   cells: (item: T) => (string | number)[];
 }
+
+/** A first column of names, then numbers. */
+const NAME_THEN_NUMBERS = [false, true, true, true, true, true] as const;
 
 /** Vehicles of complete orders per week, by condition. */
 const WEEK_TABLE: ReportTable<ReportData['weeks'][number]> = {
   columns: ['week of', 'new', 'used', 'cpo', 'unknown', 'total'],
+  right: NAME_THEN_NUMBERS,
   cells: (w) => [
     w.week,
     w.byCondition.new,
@@ -99,6 +105,7 @@ const WEEK_TABLE: ReportTable<ReportData['weeks'][number]> = {
 /** Orders and vehicles per dealership, CAO and LIST apart. */
 const DEALERSHIP_TABLE: ReportTable<ReportData['perDealership'][number]> = {
   columns: ['dealership', 'CAO orders', 'CAO vehicles', 'LIST orders', 'LIST vehicles', 'vehicles'],
+  right: NAME_THEN_NUMBERS,
   cells: (x) => [x.name, x.cao.orders, x.cao.vehicles, x.list.orders, x.list.vehicles, x.vehicles],
 };
 
@@ -108,6 +115,7 @@ function voidedTable(
 ): ReportTable<ReportData['billing']['voided'][number]> {
   return {
     columns: ['order', 'dealership', 'type', 'template', 'vehicles', 'created', 'voided', 'reason'],
+    right: [true, false, false, false, true, false, false, false],
     cells: (v) => [
       `#${v.id}`,
       v.dealership,
@@ -140,6 +148,10 @@ function billingRows(billing: ReportData['billing']): (string | number)[][] {
 export const REPORT_TABLES = {
   weeks: WEEK_TABLE,
   dealerships: DEALERSHIP_TABLE,
-  billing: { columns: BILLING_COLUMNS, rows: billingRows },
+  billing: {
+    columns: BILLING_COLUMNS,
+    right: [false, false, true, true, true, true, true, true] as const,
+    rows: billingRows,
+  },
   voided: voidedTable,
 };

@@ -217,7 +217,7 @@ function svg(title: string, w: number, h: number, body: string[]): string {
   );
 }
 
-function table(head: string[], rows: (string | number | null)[][], numeric: boolean[] = []): string {
+function table(head: string[], rows: (string | number | null)[][], numeric: readonly boolean[] = []): string {
   const cell = (tag: string, v: string | number | null, i: number) =>
     `<${tag}${numeric[i] ? ' class="num"' : ''}>${e(v === null ? '' : String(v))}</${tag}>`;
   return (
@@ -253,14 +253,7 @@ export function renderReportHtml(d: ReportData): string {
       })),
       legend,
     }),
-    table(REPORT_TABLES.weeks.columns, d.weeks.map(REPORT_TABLES.weeks.cells), [
-      false,
-      true,
-      true,
-      true,
-      true,
-      true,
-    ]),
+    table(REPORT_TABLES.weeks.columns, d.weeks.map(REPORT_TABLES.weeks.cells), REPORT_TABLES.weeks.right),
   );
   const dealers = section(
     'dealerships',
@@ -282,32 +275,20 @@ export function renderReportHtml(d: ReportData): string {
         { key: 'list', label: 'LIST' },
       ],
     }),
-    table(REPORT_TABLES.dealerships.columns, d.perDealership.map(REPORT_TABLES.dealerships.cells), [
-      false,
-      true,
-      true,
-      true,
-      true,
-      true,
-    ]),
+    table(
+      REPORT_TABLES.dealerships.columns,
+      d.perDealership.map(REPORT_TABLES.dealerships.cells),
+      REPORT_TABLES.dealerships.right,
+    ),
   );
   const voided = REPORT_TABLES.voided(day);
   const billing =
     `<section id="billing"><h2>Billing</h2><p class="explain">What to bill: vehicles of complete orders per dealership and template, by condition. ` +
     `Voided orders are not billed and are listed below.</p>` +
-    table(REPORT_TABLES.billing.columns, REPORT_TABLES.billing.rows(d.billing), [
-      false,
-      false,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-    ]) +
+    table(REPORT_TABLES.billing.columns, REPORT_TABLES.billing.rows(d.billing), REPORT_TABLES.billing.right) +
     `<h3>Voided orders (not billed): ${d.billing.voided.length}</h3>` +
     (d.billing.voided.length > 0
-      ? table(voided.columns, d.billing.voided.map(voided.cells), [false, false, false, false, true])
+      ? table(voided.columns, d.billing.voided.map(voided.cells), voided.right)
       : '') +
     '</section>';
   const inventory =

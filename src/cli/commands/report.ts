@@ -50,6 +50,9 @@ export const report: Action<ReportOptions> = async (env, _args, opts) => {
   return ExitCode.ok;
 };
 
+/** A report table's right-aligned columns as the terminal table's alignment. */
+const alignOf = (right: readonly boolean[]): ('left' | 'right')[] => right.map((r) => (r ? 'right' : 'left'));
+
 const CONDITION_MARKS = [
   { key: 'new', mark: 'N' },
   { key: 'po', mark: 'U' },
@@ -78,7 +81,7 @@ function printReport(pres: Presentation, d: ReportData): void {
           maxWeek,
         ),
       ]),
-      { align: ['left', 'right', 'right', 'right', 'right', 'right', 'left'] },
+      { align: [...alignOf(REPORT_TABLES.weeks.right), 'left'] },
     ),
   );
 
@@ -100,7 +103,7 @@ function printReport(pres: Presentation, d: ReportData): void {
             max,
           ),
         ]),
-        { align: ['left', 'right', 'right', 'right', 'right', 'right', 'left'] },
+        { align: [...alignOf(REPORT_TABLES.dealerships.right), 'left'] },
       ),
     );
   }
@@ -109,7 +112,7 @@ function printReport(pres: Presentation, d: ReportData): void {
   pres.out(b('Billing') + ' (vehicles of complete orders; voided orders listed apart)');
   pres.out(
     pres.table(REPORT_TABLES.billing.columns, REPORT_TABLES.billing.rows(d.billing), {
-      align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+      align: alignOf(REPORT_TABLES.billing.right),
     }),
   );
   if (d.billing.voided.length > 0) {
@@ -118,7 +121,7 @@ function printReport(pres: Presentation, d: ReportData): void {
     pres.out(`voided (not billed): ${d.billing.voided.length} order(s)`);
     pres.out(
       pres.table(voided.columns, d.billing.voided.map(voided.cells), {
-        align: ['right', 'left', 'left', 'left', 'right', 'left', 'left', 'left'],
+        align: alignOf(voided.right),
       }),
     );
   }
