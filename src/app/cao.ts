@@ -145,7 +145,7 @@ function decisionCounts(d: CaoDecision): CaoDealershipResult['counts'] {
     active: d.active,
     filteredOut: d.filteredOut,
     skipped: d.skipped,
-    ordered: d.toOrder.length,
+    ordered: d.toOrder,
     byFilter: d.byFilter,
     byReason: d.byReason,
   };
@@ -274,7 +274,7 @@ async function runOne(ctx: AppContext, d: Dealership, opts: CaoOptions): Promise
         const decision = quick.value;
         // (A run restricted by `only` that the restriction empties takes the full path below, so
         // its counts are those of what it kept, as before.)
-        if (decision && decision.toOrder.length === 0) {
+        if (decision && decision.toOrder === 0) {
           const empty: CaoSelection = { toOrder: [], skipped: [], filteredOut: [], duplicates: [] };
           return {
             vehicles: [],

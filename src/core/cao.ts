@@ -393,9 +393,12 @@ export interface CaoDecisionParameters {
   brandKeys: string[];
   /** The exclude keywords, lower-cased: a field containing one removes the vehicle. */
   excludeKeywords: string[];
-  /** A silverfox order (RECENT_ORDER_TYPES) later than this makes a VIN `recent`. */
+  /**
+   * A silverfox order (RECENT_ORDER_TYPES) later than this makes a VIN `recent`. The database
+   * keeps each VIN's latest such order in vin_state (sql/009_vin_state.sql names the same types;
+   * test/integration/vin-state.test.ts checks it).
+   */
   recentAfter: Date;
-  recentOrderTypes: VinLogOrderType[];
   /** The condition that is never compared (condition_changed needs both known). */
   unknownCondition: Condition;
 }
@@ -423,19 +426,24 @@ export function caoDecisionParameters(
     excludeKeywords: settings.exclude_keywords.map((k) => k.toLowerCase()),
     // now - processedAt < recent_days  <=>  processedAt > now - recent_days
     recentAfter: new Date(now.getTime() - settings.recent_days * DAY_MS),
-    recentOrderTypes: [...RECENT_ORDER_TYPES],
     unknownCondition: 'unknown',
   };
 }
 
-/** Rule 3's outcome without the per-vehicle details: what to order and how many of each. */
+/**
+ * Rule 3's outcome without the per-vehicle details: whether anything is to be ordered and how many
+ * vehicles each filter removed and each reason decided. It says `new` for every VIN never ordered
+ * here: which of them another dealership ordered (`cross_dealership`, still ordered) is told only
+ * when the vehicles are read for the order, the preview or --explain, the only places where it is
+ * shown (with nothing to order, there are none).
+ */
 export interface CaoDecision {
   /** Vehicles of the active snapshot. */
   active: number;
-  /** The vehicles to order, in file order, with the reason. */
-  toOrder: { vin: string; reason: OrderedReason }[];
+  /** Vehicles to order (new, cross_dealership and condition_changed). */
+  toOrder: number;
   byFilter: Partial<Record<FilterName, number>>;
-  byReason: Partial<Record<OrderedReason | SkippedReason, number>>;
+  byReason: Partial<Record<Exclude<OrderedReason, 'cross_dealership'> | SkippedReason, number>>;
   filteredOut: number;
   skipped: number;
   /** Candidates with the VIN of an earlier one (none in a snapshot: it holds each VIN once). */
@@ -447,11 +455,13 @@ export function caoDecisionOf(selection: CaoSelection, active: number): CaoDecis
   const byFilter: CaoDecision['byFilter'] = {};
   for (const f of selection.filteredOut) byFilter[f.filter] = (byFilter[f.filter] ?? 0) + 1;
   const byReason: CaoDecision['byReason'] = {};
-  for (const s of [...selection.toOrder, ...selection.skipped])
-    byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+  for (const s of [...selection.toOrder, ...selection.skipped]) {
+    const reason = s.reason === 'cross_dealership' ? 'new' : s.reason;
+    byReason[reason] = (byReason[reason] ?? 0) + 1;
+  }
   return {
     active,
-    toOrder: selection.toOrder.map((s) => ({ vin: s.vehicle.vin, reason: s.reason })),
+    toOrder: selection.toOrder.length,
     byFilter,
     byReason,
     filteredOut: selection.filteredOut.length,

@@ -53,7 +53,8 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
     const tz = ctx.config.timeZone;
     const vehicles = await selectActiveVehicles(ctx.db, dealershipId);
     const facts = await selectVinLogFacts(ctx.db, dealershipId, vinsToDecide(vehicles, settings, now, tz));
-    const core = caoDecisionOf(selectCao(vehicles, facts, settings, now, tz), vehicles.length);
+    const selection = selectCao(vehicles, facts, settings, now, tz);
+    const core = caoDecisionOf(selection, vehicles.length);
     const snapshotId = (await selectActiveSnapshotId(ctx.db, dealershipId))!;
     const sql = await decideCaoInDatabase(
       ctx.db,
@@ -61,7 +62,7 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
       snapshotId,
       caoDecisionParameters(settings, now, tz),
     );
-    return { core, sql };
+    return { selection, core, sql };
   }
 
   const settings = (s: Partial<DealershipSettings> = {}) => settingsSchema.parse(s);
@@ -106,13 +107,15 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
       { recent_days: 2.5, vehicle_types: ['new', 'po', 'cpo', 'unknown'] },
     ];
     const all: CaoDecision[] = [];
+    const reasons = new Set<string>();
     for (const c of cases) {
-      const { core, sql } = await both(honda, settings(c), now);
+      const { selection, core, sql } = await both(honda, settings(c), now);
       expect(sql, JSON.stringify(c)).toEqual(core);
       all.push(core);
+      for (const s of [...selection.toOrder, ...selection.skipped]) reasons.add(s.reason);
     }
-    // The cases exercise every reason and most filters (so agreement is not agreement on nothing).
-    const reasons = new Set(all.flatMap((d) => Object.keys(d.byReason)));
+    // The cases exercise every reason and most filters (so agreement is not agreement on nothing);
+    // the decision counts cross_dealership under new (CaoDecision), the selection tells it apart.
     const filters = new Set(all.flatMap((d) => Object.keys(d.byFilter)));
     expect([...reasons].sort()).toEqual([
       'already_ordered',
@@ -123,7 +126,7 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
     ]);
     for (const f of ['vehicle_types', 'min_price', 'max_price', 'min_year', 'brands', 'exclude_keywords'])
       expect(filters).toContain(f);
-    expect(all[0]!.toOrder.length).toBeGreaterThan(0);
+    expect(all[0]!.toOrder).toBeGreaterThan(0);
   });
 
   it('on the edge cases of the VIN decision and the filters', async () => {
@@ -170,9 +173,9 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
     await seedVinLog(ctx.db, lexus, v[9]!, { orderType: 'cao', condition: 'po', processedAt: same });
 
     const base = settings({ vehicle_types: ['new', 'used', 'unknown'] });
-    const { core, sql } = await both(lexus, base, now);
+    const { selection, core, sql } = await both(lexus, base, now);
     expect(sql).toEqual(core);
-    expect(Object.fromEntries(core.toOrder.map((o) => [v.indexOf(o.vin), o.reason]))).toEqual({
+    expect(Object.fromEntries(selection.toOrder.map((o) => [v.indexOf(o.vehicle.vin), o.reason]))).toEqual({
       0: 'new',
       1: 'cross_dealership',
       3: 'condition_changed',
@@ -182,9 +185,9 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
       10: 'new',
       11: 'new',
     });
+    expect(core.toOrder).toBe(7);
     expect(core.byReason).toEqual({
-      new: 3,
-      cross_dealership: 1,
+      new: 4,
       condition_changed: 3,
       recent: 1,
       already_ordered: 4,
@@ -207,5 +210,22 @@ describe.each(DATABASE_KINDS)('CAO decided in SQL agrees with core on %s', (kind
       const r = await both(lexus, settings({ ...base, ...s }), now);
       expect(r.sql, JSON.stringify(s)).toEqual(r.core);
     }
+
+    // The night after: every VIN ordered (most nights look like this): nothing to order.
+    await ctx.db.query(
+      `INSERT INTO vin_log (dealership_id, vin, condition, order_type, processed_at)
+       SELECT $1, vin, 'po', 'cao', $3 FROM unnest($2::text[]) AS u(vin)`,
+      [lexus, v, new Date(now.getTime() - 2 * HOUR).toISOString()],
+    );
+    const after = await both(lexus, base, now);
+    expect(after.sql).toEqual(after.core);
+    expect(after.sql.toOrder).toBe(0);
+    expect(after.sql.byReason).toEqual({ recent: 12 });
+    // Past the recent window, the condition logged last is what counts: po two hours before, but
+    // new for v[4] and v[7] (logged an hour before). Changed: the 7 vehicles not po (v[5] is
+    // unknown: never changed) and v[4], v[7]; unchanged: v[3], v[5], v[9].
+    const later = await both(lexus, base, new Date(now.getTime() + 2 * DAY));
+    expect(later.sql).toEqual(later.core);
+    expect(later.sql.byReason).toEqual({ condition_changed: 9, already_ordered: 3 });
   });
 });

@@ -84,18 +84,18 @@ describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
   }
 
   /**
-   * What in a plan reads vehicles, vin_log or snapshots without an index: a sequential scan, or
-   * (vehicles, vin_log) an index scanned whole (a plan can walk an index end to end to avoid a Seq Scan).
+   * What in a plan reads vehicles, vin_log, vin_state or snapshots without an index: a sequential
+   * scan, or (vehicles, vin_log, vin_state) an index scanned whole (a plan can walk an index end to end to avoid a Seq Scan).
    */
   function unindexed(plan: string): string[] {
     const lines = plan.split('\n');
     const out: string[] = [];
     lines.forEach((line, i) => {
-      if (/Seq Scan on (vehicles|vin_log|snapshots)\b/.test(line)) out.push(line.trim());
+      if (/Seq Scan on (vehicles|vin_log|vin_state|snapshots)\b/.test(line)) out.push(line.trim());
       // snapshots (a row per dealership and import) may be walked through its partial index of the
       // active ones; vehicles and vin_log never whole.
       const whole =
-        /Index (Only )?Scan using \S+ on (vehicles|vin_log)\b|Bitmap Index Scan on (vehicles|vin_log)_/;
+        /Index (Only )?Scan using \S+ on (vehicles|vin_log|vin_state)\b|Bitmap Index Scan on (vehicles|vin_log|vin_state)_/;
       const index = whole.exec(line);
       if (!index) return;
       const rest = lines.slice(i + 1);
