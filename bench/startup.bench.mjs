@@ -57,7 +57,8 @@ export async function run() {
       },
     ],
     notes: [
-      '`--help` loads commander and the command declarations (src/cli/defs) only: chalk, cli-table3, the ' +
+      'The binary runs the bundle of `npm run build` (scripts/bundle.mjs): `--help` reads 6 of its files, commander and ' +
+        'the command declarations (src/cli/defs) among them, and nothing else: chalk, cli-table3, the ' +
         'database drivers and every command body are imported when a command runs ' +
         '(test/e2e/cli.test.ts traces the loaded modules).',
     ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Starts the compiled CLI; nothing else lives here.
-import { main } from '../dist/cli/main.js';
+// Starts the CLI as bundled by `npm run build` (scripts/bundle.mjs); nothing else lives here.
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv).then((code) => {
   process.exitCode = code;

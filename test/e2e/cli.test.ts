@@ -73,9 +73,10 @@ describe('the binary', () => {
       const heavy = ['playwright-core', 'qrcode', 'pdf-lib', '@electric-sql/pglite', 'pg'];
       for (const args of [['--help'], ['status', '--help'], ['import', '--help']]) {
         const { urls, packages } = await loaded(args);
-        // The trace works: the CLI itself and commander were seen.
-        expect(urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
-        expect(packages).toContain('commander');
+        // The trace works: the bundle entry (scripts/bundle.mjs; commander is inside it) was seen,
+        // and none of the unbundled tsc output.
+        expect(urls.some((u) => u.endsWith('/dist/bundle/main.js'))).toBe(true);
+        expect(urls.filter((u) => /\/dist\/(?!bundle\/)/.test(u))).toEqual([]);
         for (const p of [...heavy, 'chalk', 'cli-table3', 'ora', '@inquirer/prompts']) {
           expect(packages, `${args.join(' ')} loaded ${p}`).not.toContain(p);
         }

@@ -19,8 +19,20 @@ describe('silverfox demo on the embedded database', () => {
   afterAll(async () => t?.cleanup());
 
   it('imports the sample, orders it, says where the folder is; the second run orders nothing new', async () => {
-    const first = await runCli(['demo'], { env: t.env, cwd: t.dir });
+    // Traced (test/helpers/load-trace.mjs, which sees worker threads too): 57 codes go to the QR
+    // worker threads, so the binary must find the bundled worker beside its chunks.
+    const trace = path.join(t.dir, 'demo-trace.txt');
+    writeFileSync(trace, '');
+    const first = await runCli(['demo'], {
+      env: {
+        ...t.env,
+        NODE_OPTIONS: `--import ${path.join(ROOT, 'test/helpers/load-trace.mjs')}`,
+        SILVERFOX_TEST_LOAD_TRACE: trace,
+      },
+      cwd: t.dir,
+    });
     expect(first.stderr).not.toMatch(/error|\n\s+at /);
+    expect(readFileSync(trace, 'utf8')).toContain('/dist/bundle/qr-worker.js');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('60 rows read for Indigo Auto Group: 58 imported, 2 rejected');
     expect(first.stdout).toMatch(/order #1, 57 vehicles \(standard\)/);
