@@ -59,6 +59,9 @@ describe.each(DATABASE_KINDS)('papercuts on %s', (kind) => {
     for (const args of [
       ['list', 'Columbia Honda', '--file', missing, '--yes'],
       ['list', '--batch', missing, '--yes'],
+      // Without --yes (no terminal here): the missing file is said first, not "needs --yes".
+      ['list', 'Columbia Honda', '--file', missing],
+      ['list', '--batch', missing],
       ['import', missing],
     ]) {
       const r = await runCli(args, { env: t.env });
@@ -78,6 +81,13 @@ describe.each(DATABASE_KINDS)('papercuts on %s', (kind) => {
     expect(r.stdout).not.toMatch(/\d+ done, 0 failed/);
     const j = await runCli(['cao', '--due', '--date', '2026-11-26', '--dry-run', '--json'], { env: t.env });
     expect(JSON.parse(j.stdout).failed).toBe(11);
+    // The run log says the same: nothing ran.
+    const log = await runCli(['logs', '--command', 'cao', '--json'], { env: t.env });
+    const due = (JSON.parse(log.stdout) as { options: Record<string, unknown>; counts?: unknown }[]).filter(
+      (e) => e.options.due === true,
+    );
+    expect(due.length).toBeGreaterThanOrEqual(2);
+    for (const e of due) expect(e.counts).toEqual({ would_run: 0, would_fail: 11 });
   });
 
   it('logs shows the options that change what a run did: a --dry-run cao is not a real one', async () => {

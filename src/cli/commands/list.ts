@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import type { ListBatchResult, ListResult } from '../../app/list.js';
 import { splitEntries } from '../../core/list.js';
 import { CancelledError, ExitCode, unreadableFile, UsageError } from '../../errors.js';
@@ -17,6 +17,14 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function assertReadable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    throw unreadableFile(file, err);
+  }
 }
 
 function readText(file: string): Promise<string> | string {
@@ -138,6 +146,8 @@ export const list: Action<ListOptions> = async (env, args, opts) => {
       throw new UsageError(
         '--batch takes the dealerships from the file: give no dealership or entries with it',
       );
+    // A file that is not there is the first thing to say, before asking (or asking for --yes).
+    if (batch !== '-') assertReadable(batch);
     await confirmList(pres, common.dryRun, `Write the LIST orders of ${batch === '-' ? 'stdin' : batch}?`);
     const text = batch === '-' ? await readStdin() : undefined;
     const b = await withApp(env, (ctx) =>
@@ -181,6 +191,8 @@ export const list: Action<ListOptions> = async (env, args, opts) => {
     throw new UsageError('name the dealership, then the VINs or stock numbers (or --file, or - for stdin)', [
       'Example: silverfox list "Columbia Honda" 1HGCM82633A004352 H1234',
     ]);
+  // A file that is not there is the first thing to say, before asking (or asking for --yes).
+  if (opts.file !== undefined && opts.file !== '-') assertReadable(opts.file);
   await confirmList(pres, common.dryRun, `Write a LIST order for ${dealer}?`);
   const entries: string[] = [];
   for (const e of rest) {

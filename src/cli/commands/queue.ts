@@ -124,7 +124,10 @@ export const caoDue: Action<CaoOptions> = async (env, dealers, opts) => {
   });
   env.note({
     dealerships: result.ran.map((r) => r.entry.dealershipName),
-    counts: { ran: result.ran.length, failed: result.failed },
+    // A dry run ran nothing: its log line says what would have (as its summary line does).
+    counts: dryRun
+      ? { would_run: result.ran.length - result.failed, would_fail: result.failed }
+      : { ran: result.ran.length, failed: result.failed },
   });
   if (pres.json) {
     pres.outJson({
