@@ -171,15 +171,19 @@ describe('CAO while imports switch the same dealership', () => {
       ...bigList.map((vin) => ({ dealer: 'Spirit Lexus', vin })),
     ]);
     const importing = startCli(['import', big, '--json'], { env: t.env, timeoutMs: 120_000 });
-    // Wait until the import holds the run lock (its log line appears only at the end; ask the server).
+    // Wait until the import holds the run lock (its log line appears only at the end; ask the server,
+    // about this test's database only: other test files COPY into theirs at the same time).
     expect(
       await waitFor(
         () =>
           withDb(
             t.env,
             async (db) =>
-              (await count(db, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'COPY%'`)) >
-              0,
+              (await count(
+                db,
+                `SELECT count(*)::int AS n FROM pg_stat_activity
+                 WHERE datname = current_database() AND query ILIKE 'COPY%'`,
+              )) > 0,
           ),
         60_000,
         20,
