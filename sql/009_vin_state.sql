@@ -9,6 +9,7 @@
 --                    as core decideVin picks it: latest millisecond first, the first written
 --                    (lowest id) among rows of the same millisecond
 --   known_at, known_id  which row that is, so rows added later merge without a re-read
+--                    (vin_state_merge)
 CREATE TABLE vin_state (
   dealership_id integer NOT NULL,
   vin text NOT NULL,
@@ -21,33 +22,42 @@ CREATE TABLE vin_state (
   PRIMARY KEY (dealership_id, vin) INCLUDE (last_order, known_condition)
 );
 
--- Rows added: merged into the state (one statement however many rows; a concurrent writer of the
--- same VIN waits on the primary key and merges after it).
-CREATE FUNCTION vin_state_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+-- Merges vin_log rows, given column by column, into the state of their VINs: rows added (one
+-- statement however many; a concurrent writer of the same VIN waits on the primary key and merges
+-- after it), and the rows of VINs whose state is computed again. Of two states, the known condition
+-- of the later row is kept (latest millisecond first, then the lower id).
+CREATE FUNCTION vin_state_merge(ds integer[], vins text[], types text[], conditions text[],
+                                times timestamptz[], ids bigint[]) RETURNS void LANGUAGE sql AS $$
+  WITH r AS (
+    SELECT * FROM unnest(ds, vins, types, conditions, times, ids)
+      AS r(dealership_id, vin, order_type, condition, processed_at, id)
+  )
   INSERT INTO vin_state AS s (dealership_id, vin, last_order, known_condition, known_at, known_id)
   SELECT a.dealership_id, a.vin, a.last_order, k.condition, k.at, k.id
   FROM (
     SELECT dealership_id, vin, max(processed_at) FILTER (WHERE order_type IN ('cao', 'list')) AS last_order
-    FROM added GROUP BY dealership_id, vin
+    FROM r GROUP BY dealership_id, vin
   ) a
   LEFT JOIN (
     SELECT DISTINCT ON (dealership_id, vin) dealership_id, vin, condition,
       date_trunc('milliseconds', processed_at) AS at, id
-    FROM added WHERE condition IS NOT NULL AND condition <> 'unknown'
+    FROM r WHERE condition IS NOT NULL AND condition <> 'unknown'
     ORDER BY dealership_id, vin, date_trunc('milliseconds', processed_at) DESC, id
   ) k USING (dealership_id, vin)
+  ORDER BY a.dealership_id, a.vin
   ON CONFLICT (dealership_id, vin) DO UPDATE SET
     last_order = greatest(s.last_order, EXCLUDED.last_order),
-    known_condition = CASE WHEN EXCLUDED.known_at IS NOT NULL AND (s.known_at IS NULL
-        OR (EXCLUDED.known_at, -EXCLUDED.known_id) > (s.known_at, -s.known_id))
-      THEN EXCLUDED.known_condition ELSE s.known_condition END,
-    known_id = CASE WHEN EXCLUDED.known_at IS NOT NULL AND (s.known_at IS NULL
-        OR (EXCLUDED.known_at, -EXCLUDED.known_id) > (s.known_at, -s.known_id))
-      THEN EXCLUDED.known_id ELSE s.known_id END,
-    known_at = CASE WHEN EXCLUDED.known_at IS NOT NULL AND (s.known_at IS NULL
-        OR (EXCLUDED.known_at, -EXCLUDED.known_id) > (s.known_at, -s.known_id))
-      THEN EXCLUDED.known_at ELSE s.known_at END;
+    (known_condition, known_at, known_id) = (
+      SELECT c, t, i FROM (VALUES (s.known_condition, s.known_at, s.known_id),
+                                  (EXCLUDED.known_condition, EXCLUDED.known_at, EXCLUDED.known_id)) AS x(c, t, i)
+      ORDER BY t DESC NULLS LAST, i LIMIT 1)
+$$;
+
+CREATE FUNCTION vin_state_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM vin_state_merge(array_agg(dealership_id), array_agg(vin), array_agg(order_type),
+                          array_agg(condition), array_agg(processed_at), array_agg(id))
+  FROM added;
   RETURN NULL;
 END $$;
 
@@ -57,24 +67,11 @@ CREATE FUNCTION vin_state_rebuild(ds integer[], vins text[]) RETURNS void LANGUA
 BEGIN
   DELETE FROM vin_state s USING unnest(ds, vins) AS t(dealership_id, vin)
   WHERE s.dealership_id = t.dealership_id AND s.vin = t.vin;
-  INSERT INTO vin_state (dealership_id, vin, last_order, known_condition, known_at, known_id)
-  WITH l AS (
-    SELECT l.* FROM vin_log l
-    JOIN (SELECT DISTINCT dealership_id, vin FROM unnest(ds, vins) AS u(dealership_id, vin)) t
-      ON t.dealership_id = l.dealership_id AND t.vin = l.vin
-  )
-  SELECT a.dealership_id, a.vin, a.last_order, k.condition, k.at, k.id
-  FROM (
-    SELECT dealership_id, vin, max(processed_at) FILTER (WHERE order_type IN ('cao', 'list')) AS last_order
-    FROM l GROUP BY dealership_id, vin
-  ) a
-  LEFT JOIN (
-    SELECT DISTINCT ON (dealership_id, vin) dealership_id, vin, condition,
-      date_trunc('milliseconds', processed_at) AS at, id
-    FROM l WHERE condition IS NOT NULL AND condition <> 'unknown'
-    ORDER BY dealership_id, vin, date_trunc('milliseconds', processed_at) DESC, id
-  ) k USING (dealership_id, vin)
-  ORDER BY a.dealership_id, a.vin;
+  PERFORM vin_state_merge(array_agg(l.dealership_id), array_agg(l.vin), array_agg(l.order_type),
+                          array_agg(l.condition), array_agg(l.processed_at), array_agg(l.id))
+  FROM vin_log l
+  JOIN (SELECT DISTINCT dealership_id, vin FROM unnest(ds, vins) AS u(dealership_id, vin)) t
+    ON t.dealership_id = l.dealership_id AND t.vin = l.vin;
 END $$;
 
 CREATE FUNCTION vin_state_removed() RETURNS trigger LANGUAGE plpgsql AS $$

