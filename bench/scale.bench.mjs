@@ -134,6 +134,22 @@ async function fill(db, total) {
   };
 }
 
+/**
+ * Most nights: the new VINs were ordered the night before (logged 3 days ago, same condition), so
+ * nothing is to be ordered and the decision is all a run reads.
+ */
+async function orderEveryNewVin(db, dealershipId) {
+  await db.query(
+    `INSERT INTO vin_log (dealership_id, vin, condition, order_type, order_ref, processed_at)
+     SELECT v.dealership_id, v.vin, v.condition, 'legacy', 'BENCH', now() - interval '3 days'
+     FROM vehicles v JOIN snapshots s ON s.id = v.snapshot_id AND s.status = 'active'
+     WHERE v.dealership_id = $1
+       AND NOT EXISTS (SELECT 1 FROM vin_log l WHERE l.dealership_id = $1 AND l.vin = v.vin)`,
+    [dealershipId],
+  );
+  await db.exec('VACUUM (ANALYZE) vin_log, vin_state');
+}
+
 /** The measurements on one open database (product code, then bare SQL baselines). */
 async function measureQueries(db, data) {
   const { selectActiveVehicles } = await dist('db/active-vehicles.js');
@@ -144,24 +160,22 @@ async function measureQueries(db, data) {
   const { settingsSchema } = await dist('core/dealership.js');
   const settings = settingsSchema.parse({});
   const now = new Date();
-  let ordered = 0;
   // What runCao runs under the dealership lock: its active snapshot, the VIN-log facts, rule 3.
-  const caoSelection = async () => {
+  const select = async () => {
     const vehicles = await selectActiveVehicles(db, data.big.id);
     const facts = await selectVinLogFacts(db, data.big.id, vinsToDecide(vehicles, settings, now, 'UTC'));
-    ordered = selectCao(vehicles, facts, settings, now, 'UTC').toOrder.length;
+    return selectCao(vehicles, facts, settings, now, 'UTC').toOrder.length;
   };
-  const selection = await timeIt(caoSelection, 7);
+  const selection = await timeIt(select, 7);
+  const ordered = await select();
   // What runCao runs first under the lock (without --explain): rule 3 decided in one statement,
   // from resolving the active snapshot to the counts per filter and reason.
-  let decided = null;
   const decide = async () => {
     const id = await selectActiveSnapshotId(db, data.big.id);
-    decided = await decideCaoInDatabase(db, data.big.id, id, caoDecisionParameters(settings, now, 'UTC'));
+    return decideCaoInDatabase(db, data.big.id, id, caoDecisionParameters(settings, now, 'UTC'));
   };
   const decision = await timeIt(decide, 15);
-  const decidedOrdered = decided.toOrder;
-  const selected = ordered;
+  const decidedOrdered = (await decide()).toOrder;
   const loadAverage = os.loadavg()[0];
   // Where the selection's time goes: the snapshot read, the VIN-log read, rule 3 in memory.
   const vehicles = await selectActiveVehicles(db, data.big.id);
@@ -200,20 +214,11 @@ async function measureQueries(db, data) {
     await db.query('SELECT 1');
     ping.push(ms(t0));
   }
-  // Most nights: the new VINs were ordered the night before (logged 3 days ago, same condition),
-  // so nothing is to be ordered and the decision is all a run reads.
-  await db.query(
-    `INSERT INTO vin_log (dealership_id, vin, condition, order_type, order_ref, processed_at)
-     SELECT v.dealership_id, v.vin, v.condition, 'legacy', 'BENCH', now() - interval '3 days'
-     FROM vehicles v JOIN snapshots s ON s.id = v.snapshot_id AND s.status = 'active'
-     WHERE v.dealership_id = $1
-       AND NOT EXISTS (SELECT 1 FROM vin_log l WHERE l.dealership_id = $1 AND l.vin = v.vin)`,
-    [data.big.id],
-  );
-  await db.exec('VACUUM (ANALYZE) vin_log, vin_state');
+  await orderEveryNewVin(db, data.big.id);
   const quiet = await timeIt(decide, 15);
-  await caoSelection();
-  const quietAgrees = decided.toOrder === 0 && ordered === 0 && decided.active === data.bigCount;
+  const quietDecided = await decide();
+  const quietAgrees =
+    quietDecided.toOrder === 0 && (await select()) === 0 && quietDecided.active === data.bigCount;
   return {
     selection,
     decision,
@@ -224,7 +229,7 @@ async function measureQueries(db, data) {
     quietAgrees,
     parts,
     antiJoin,
-    ordered: selected,
+    ordered,
     lookup: median(lookups),
     ping: median(ping),
   };
