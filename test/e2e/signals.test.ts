@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OWNER_SUFFIX } from '../../src/output/order-folder.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestEnv, DATABASE_KINDS, type TestEnv } from '../helpers/databases.js';
 import { BIN } from '../helpers/env.js';
@@ -18,7 +19,7 @@ import { vins, writeFeed } from '../reliability/helpers/fleet.js';
 async function signalMidRun(
   t: TestEnv,
   args: string[],
-  ready: (stderr: string) => boolean,
+  ready: (stderr: string, pid: number) => boolean,
   sig: NodeJS.Signals,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -31,7 +32,7 @@ async function signalMidRun(
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   const deadline = Date.now() + 120_000;
-  while (!ready(stderr)) {
+  while (!ready(stderr, child.pid!)) {
     if (Date.now() > deadline) throw new Error(`never ready; stderr: ${stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -70,11 +71,20 @@ describe.each(DATABASE_KINDS)('signals on %s', (kind) => {
     'cao stopped by %s while writing the order: exit %i, says what was rolled back, logs the run',
     async (sig, exit) => {
       const staging = path.join(t.env.SILVERFOX_ORDERS_DIR!, '.staging');
-      const list = () =>
-        existsSync(staging) ? readdirSync(staging).filter((f) => !f.endsWith('.json')) : [];
-      // A folder the last stopped run left is removed by this run's recovery: wait for a new one.
-      const left = new Set(list());
-      const staged = () => list().some((f) => !left.has(f));
+      // Staging by this run: a folder whose owner file names this process. (The last stopped run's
+      // folder is removed by this run's recovery, and its name, to the second, can come back.)
+      const staged = (_stderr: string, pid: number) =>
+        existsSync(staging) &&
+        readdirSync(staging)
+          .filter((f) => f.endsWith(OWNER_SUFFIX))
+          .some((f) => {
+            try {
+              const owner = JSON.parse(readFileSync(path.join(staging, f), 'utf8')) as { pid?: number };
+              return owner.pid === pid && existsSync(path.join(staging, f.slice(0, -OWNER_SUFFIX.length)));
+            } catch {
+              return false; // being written or already removed
+            }
+          });
       const end = await signalMidRun(t, ['cao', 'Columbia Honda', '--yes'], staged, sig);
       expect(end.code, end.stderr).toBe(exit);
       expect(end.stderr).toContain(`interrupted by ${sig}: \`silverfox cao\` stopped`);
